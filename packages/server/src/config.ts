@@ -1,0 +1,24 @@
+import { z } from "zod";
+
+/** Everything a Gyre server needs, validated once at the edge (CLI flags, env, config file). */
+export const ServerConfig = z.object({
+  backendStoreUri: z.string().min(1),
+  artifactsDestination: z.string().min(1),
+  host: z.string().min(1).default("127.0.0.1"),
+  port: z.number().int().min(0).max(65_535).default(5000),
+  logLevel: z
+    .union([z.enum(["fatal", "error", "warn", "info", "debug", "trace"]), z.literal(false)])
+    .default("info"),
+  bodyLimitBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
+});
+export type ServerConfig = z.output<typeof ServerConfig>;
+export type ServerConfigInput = z.input<typeof ServerConfig>;
+
+/** Default locations under a Gyre home directory ($GYRE_HOME or ./gyre-data, chosen by the caller). */
+export function embeddedDefaults(home: string): { backendStoreUri: string; artifactsDestination: string } {
+  return { backendStoreUri: `sqlite:///${home}/gyre.db`, artifactsDestination: `${home}/artifacts` };
+}

@@ -1,0 +1,77 @@
+import { GyreError, type ParsedRequestOf, type ResponseOf, type RouteContract } from "@gyre/core";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { parseRequest } from "./validation.js";
+
+/** The service call behind each contract, keyed by the contract's operation name. */
+export type Handlers<Routes extends readonly RouteContract[]> = {
+  [C in Routes[number] as C["operation"]]: (request: ParsedRequestOf<C>) => Promise<ResponseOf<C>>;
+};
+
+const UNSUPPORTED_BODY = Symbol("unsupported content type");
+const CONTENT_TYPE_ERROR = "Bad Request. Content-Type must be one of ['application/json'].";
+
+/**
+ * MLflow reads GET arguments from the query string, and from a JSON body when there is no query
+ * string (old clients); other methods take the JSON body, where a missing body means `{}`.
+ */
+function payloadOf(request: FastifyRequest): unknown {
+  const body = request.body;
+  if (body === UNSUPPORTED_BODY) throw new GyreError("INVALID_PARAMETER_VALUE", CONTENT_TYPE_ERROR);
+  if (request.method === "GET") {
+    const query = request.query as Record<string, unknown>;
+    return Object.keys(query).length === 0 && body !== undefined ? body : query;
+  }
+  if ((request.method === "POST" || request.method === "PUT") && body === undefined && !isJson(request)) {
+    throw new GyreError("INVALID_PARAMETER_VALUE", CONTENT_TYPE_ERROR);
+  }
+  return body ?? {};
+}
+
+function isJson(request: FastifyRequest): boolean {
+  return (request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() === "application/json";
+}
+
+/** Registers JSON contracts; mounted once per prefix (MLflow serves /api and /ajax-api alike). */
+export function registerJsonRoutes<Routes extends readonly RouteContract[]>(
+  app: FastifyInstance,
+  routes: Routes,
+  handlers: Handlers<Routes>,
+  prefixes: { from: string; to: string }[] = [],
+): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, text, done) => {
+    if (text === "" || (text as string).trim() === "") return done(null, {});
+    try {
+      let value: unknown = JSON.parse(text as string);
+      // Old MLflow clients double-encode: a JSON string holding the JSON object.
+      if (typeof value === "string") value = JSON.parse(value);
+      done(null, value);
+    } catch (error) {
+      done(
+        new GyreError("INVALID_PARAMETER_VALUE", `Malformed JSON request body: ${(error as Error).message}`),
+      );
+    }
+  });
+  app.addContentTypeParser("*", (_request, payload, done) => {
+    payload.resume();
+    payload.on("end", () => done(null, UNSUPPORTED_BODY));
+    payload.on("error", done);
+  });
+
+  for (const contract of routes) {
+    const handler = (handlers as Record<string, (request: unknown) => Promise<unknown>>)[contract.operation];
+    if (!handler) throw new Error(`No handler for ${contract.operation}`);
+    const paths = [contract.path, ...prefixes.map((p) => contract.path.replace(p.from, p.to))];
+    for (const url of paths) {
+      app.route({
+        method: [...contract.methods],
+        url,
+        handler: async (request, reply) => {
+          const parsed = parseRequest(contract, payloadOf(request));
+          const result = await handler(parsed);
+          return reply.type("application/json").send(JSON.stringify(result));
+        },
+      });
+    }
+  }
+}

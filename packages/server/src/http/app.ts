@@ -1,0 +1,72 @@
+import { artifactRoutes, type RouteContract, tracking } from "@gyre/core";
+import Fastify, { type FastifyInstance } from "fastify";
+import type { TrackingServices } from "../tracking/services.js";
+import { GYRE_VERSION, MLFLOW_API_VERSION } from "../version.js";
+import { type Handlers, registerJsonRoutes } from "./api-routes.js";
+import { registerArtifactRoutes } from "./artifact-routes.js";
+import { installErrorHandlers } from "./errors.js";
+import { openApiDocument } from "./openapi.js";
+
+export interface AppOptions {
+  /** Pino log level, or false for no request log. */
+  logLevel: string | false;
+  /** Largest JSON request body accepted (dataset profiles may reach 16 MB). */
+  bodyLimitBytes: number;
+}
+
+/** Each tracking contract mapped to its service call; the HTTP layer adds nothing else. */
+function trackingHandlers(s: TrackingServices): Handlers<typeof tracking.trackingRoutes> {
+  return {
+    createExperiment: (r) => s.experiments.createExperiment(r),
+    getExperiment: (r) => s.experiments.getExperiment(r),
+    getExperimentByName: (r) => s.experiments.getExperimentByName(r),
+    searchExperiments: (r) => s.experiments.searchExperiments(r),
+    updateExperiment: (r) => s.experiments.updateExperiment(r),
+    deleteExperiment: (r) => s.experiments.deleteExperiment(r),
+    restoreExperiment: (r) => s.experiments.restoreExperiment(r),
+    setExperimentTag: (r) => s.experiments.setExperimentTag(r),
+    deleteExperimentTag: (r) => s.experiments.deleteExperimentTag(r),
+    createRun: (r) => s.runs.createRun(r),
+    getRun: (r) => s.runs.getRun(r),
+    updateRun: (r) => s.runs.updateRun(r),
+    deleteRun: (r) => s.runs.deleteRun(r),
+    restoreRun: (r) => s.runs.restoreRun(r),
+    logMetric: (r) => s.logging.logMetric(r),
+    logParam: (r) => s.logging.logParam(r),
+    setTag: (r) => s.logging.setTag(r),
+    deleteTag: (r) => s.logging.deleteTag(r),
+    logBatch: (r) => s.logging.logBatch(r),
+    logInputs: (r) => s.logging.logInputs(r),
+    logModel: (r) => s.logging.logModel(r),
+    searchRuns: (r) => s.search.searchRuns(r),
+    getMetricHistory: (r) => s.history.getMetricHistory(r),
+    getMetricHistoryBulkInterval: (r) => s.history.getMetricHistoryBulkInterval(r),
+    listArtifacts: (r) => s.artifacts.listArtifacts(r),
+  };
+}
+
+export const allRoutes: readonly RouteContract[] = [...tracking.trackingRoutes, ...artifactRoutes];
+
+export async function buildApp(services: TrackingServices, options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logLevel === false ? false : { level: options.logLevel },
+    bodyLimit: options.bodyLimitBytes,
+    // Clients retry and keep connections open; never let one slow request hold the socket forever.
+    requestTimeout: 300_000,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  installErrorHandlers(app);
+
+  app.get("/health", (_request, reply) => reply.type("text/plain").send("OK"));
+  app.get("/version", (_request, reply) => reply.type("text/plain").send(MLFLOW_API_VERSION));
+  const openApi = JSON.stringify(openApiDocument(allRoutes, GYRE_VERSION));
+  app.get("/api/openapi.json", (_request, reply) => reply.type("application/json").send(openApi));
+
+  await app.register(async (scope) =>
+    registerJsonRoutes(scope, tracking.trackingRoutes, trackingHandlers(services), [
+      { from: "/api/2.0/", to: "/ajax-api/2.0/" },
+    ]),
+  );
+  await app.register(async (scope) => registerArtifactRoutes(scope, services.artifacts));
+  return app;
+}

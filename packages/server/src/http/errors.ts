@@ -1,0 +1,43 @@
+import { ERROR_HTTP_STATUS, type ErrorCode, GyreError } from "@gyre/core";
+import type { FastifyError, FastifyInstance } from "fastify";
+
+/** Fastify's own request errors, translated once into the closed error table. */
+const FRAMEWORK_ERRORS: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: "PAYLOAD_TOO_LARGE",
+  FST_ERR_CTP_INVALID_JSON_BODY: "INVALID_PARAMETER_VALUE",
+  FST_ERR_CTP_EMPTY_JSON_BODY: "INVALID_PARAMETER_VALUE",
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: "INVALID_PARAMETER_VALUE",
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: "BAD_REQUEST",
+  FST_ERR_BAD_URL: "BAD_REQUEST",
+  FST_ERR_ASYNC_CONSTRAINT: "BAD_REQUEST",
+};
+
+export function installErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | GyreError, request, reply) => {
+    if (error instanceof GyreError) {
+      if (error.status >= 500) request.log.error({ err: error }, "request failed");
+      return reply.status(error.status).send(error.toJSON());
+    }
+    const mapped = FRAMEWORK_ERRORS[error.code];
+    if (mapped) {
+      return reply.status(ERROR_HTTP_STATUS[mapped]).send({ error_code: mapped, message: error.message });
+    }
+    if (typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500) {
+      return reply.status(400).send({ error_code: "BAD_REQUEST", message: error.message });
+    }
+    request.log.error({ err: error }, "unhandled error");
+    return reply.status(500).send({
+      error_code: "INTERNAL_ERROR",
+      message: `Internal error while handling ${request.method} ${request.url} (request ${request.id}); see the server log.`,
+    });
+  });
+
+  // A JSON 404 with ENDPOINT_NOT_FOUND is what MLflow's client waits for before trying a route's
+  // other declared method, so unknown routes must stay 404.
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({
+      error_code: "ENDPOINT_NOT_FOUND",
+      message: `No route for ${request.method} ${request.url.split("?")[0]}`,
+    }),
+  );
+}

@@ -1,0 +1,56 @@
+import type { FastifyInstance } from "fastify";
+import { openArtifactStore } from "./artifacts/service.js";
+import { ServerConfig, type ServerConfigInput } from "./config.js";
+import { buildApp } from "./http/app.js";
+import { type MetadataDatabase, openMetadataDatabase } from "./store/database.js";
+import { createTrackingServices, type TrackingServices } from "./tracking/services.js";
+
+export { embeddedDefaults, ServerConfig, type ServerConfigInput } from "./config.js";
+export { allRoutes } from "./http/app.js";
+export { openApiDocument } from "./http/openapi.js";
+export {
+  type MetadataDatabase,
+  openMetadataDatabase,
+  parseStoreUri,
+  type SqlDialect,
+} from "./store/database.js";
+export type { TrackingServices } from "./tracking/services.js";
+export { GYRE_VERSION, MLFLOW_API_VERSION } from "./version.js";
+
+/** A Gyre instance: its stores, its services and its HTTP app, not yet listening. */
+export interface Gyre {
+  readonly config: ServerConfig;
+  readonly database: MetadataDatabase;
+  readonly services: TrackingServices;
+  readonly app: FastifyInstance;
+  /** Starts listening; resolves to the base URL. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function createGyre(input: ServerConfigInput): Promise<Gyre> {
+  const config = ServerConfig.parse(input);
+  const database = await openMetadataDatabase(config.backendStoreUri);
+  const services = createTrackingServices(
+    { db: database.db, dialect: database.dialect, now: Date.now },
+    openArtifactStore(config.artifactsDestination),
+  );
+  const app = await buildApp(services, { logLevel: config.logLevel, bodyLimitBytes: config.bodyLimitBytes });
+  return {
+    config,
+    database,
+    services,
+    app,
+    async listen() {
+      await app.listen({ host: config.host, port: config.port });
+      const address = app.server.address();
+      const port = typeof address === "object" && address ? address.port : config.port;
+      const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+      return `http://${host}:${port}`;
+    },
+    async close() {
+      await app.close();
+      await database.close();
+    },
+  };
+}

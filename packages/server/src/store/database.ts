@@ -1,0 +1,101 @@
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { GyreError } from "@gyre/core";
+import SQLite from "better-sqlite3";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import { migrationProvider } from "./migrations.js";
+import type { Schema } from "./schema.js";
+
+export type SqlDialect = "sqlite" | "postgres";
+
+/** The metadata store: one Kysely handle over SQLite (embedded) or PostgreSQL (scale-out). */
+export interface MetadataDatabase {
+  readonly db: Kysely<Schema>;
+  readonly dialect: SqlDialect;
+  close(): Promise<void>;
+}
+
+export type ParsedStoreUri =
+  | { dialect: "sqlite"; path: string }
+  | { dialect: "postgres"; connectionString: string };
+
+/**
+ * `sqlite:///relative.db`, `sqlite:////absolute.db` (SQLAlchemy's convention, as MLflow uses),
+ * `sqlite:///:memory:`; `postgresql://…`, `postgres://…` and `postgresql+driver://…`.
+ */
+export function parseStoreUri(uri: string): ParsedStoreUri {
+  const sqlite = /^sqlite:\/\/\/(.+)$/.exec(uri);
+  if (sqlite?.[1]) {
+    return { dialect: "sqlite", path: sqlite[1] === ":memory:" ? ":memory:" : resolve(sqlite[1]) };
+  }
+  const postgres = /^postgres(?:ql)?(?:\+\w+)?:\/\/(.*)$/.exec(uri);
+  if (postgres) return { dialect: "postgres", connectionString: `postgresql://${postgres[1]}` };
+  throw new GyreError(
+    "INVALID_PARAMETER_VALUE",
+    `Unsupported backend store URI '${uri}': expected sqlite:///<path> or postgresql://<host>/<database>`,
+  );
+}
+
+const PG_INT8 = 20;
+const PG_NUMERIC = 1700;
+
+export async function openMetadataDatabase(uri: string): Promise<MetadataDatabase> {
+  const parsed = parseStoreUri(uri);
+  const database =
+    parsed.dialect === "sqlite" ? openSqlite(parsed.path) : openPostgres(parsed.connectionString);
+  try {
+    await migrate(database);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return database;
+}
+
+function openSqlite(path: string): MetadataDatabase {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const connection = new SQLite(path);
+  connection.pragma("journal_mode = WAL");
+  // With WAL, NORMAL keeps every committed transaction across a process crash (kill -9);
+  // only an OS crash or power loss can drop the last commits.
+  connection.pragma("synchronous = NORMAL");
+  connection.pragma("foreign_keys = ON");
+  connection.pragma("busy_timeout = 20000");
+  // MLflow's SQL store compares LIKE case-sensitively; ILIKE is the case-insensitive operator.
+  connection.pragma("case_sensitive_like = ON");
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: connection }) });
+  return { db, dialect: "sqlite", close: () => db.destroy() };
+}
+
+function openPostgres(connectionString: string): MetadataDatabase {
+  const pool = new pg.Pool({
+    connectionString,
+    max: 10,
+    // Millisecond timestamps and steps fit in a double; keep them numbers, not strings.
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") =>
+        oid === PG_INT8 || oid === PG_NUMERIC
+          ? (value: string) => Number(value)
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: "postgres", close: () => db.destroy() };
+}
+
+async function migrate(database: MetadataDatabase): Promise<void> {
+  const migrator = new Migrator({
+    db: database.db,
+    provider: migrationProvider(database.dialect),
+    migrationTableName: "gyre_migrations",
+    migrationLockTableName: "gyre_migrations_lock",
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+    throw new GyreError("INTERNAL_ERROR", `Schema migration '${failed}' failed: ${String(error)}`, {
+      cause: error,
+    });
+  }
+}

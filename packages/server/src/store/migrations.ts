@@ -1,0 +1,149 @@
+import { type Kysely, type Migration, type MigrationProvider, sql } from "kysely";
+import type { SqlDialect } from "./database.js";
+
+/**
+ * Versioned schema migrations, applied in name order on start. Kysely's migrator takes an
+ * advisory lock on PostgreSQL, so servers starting together against one database serialise here.
+ * Never edit a released migration: add the next one.
+ */
+function migrations(dialect: SqlDialect): Record<string, Migration> {
+  const bigint = "bigint";
+  const text = "text";
+  // SQLite's clustered WITHOUT ROWID layout keeps a metric's history contiguous on disk.
+  const clustered = dialect === "sqlite" ? sql`without rowid` : sql``;
+
+  return {
+    "0001_tracking": {
+      async up(db: Kysely<unknown>) {
+        const experiments = db.schema.createTable("experiments");
+        await (dialect === "sqlite"
+          ? experiments.addColumn("experiment_id", "integer", (c) => c.primaryKey().autoIncrement())
+          : experiments.addColumn("experiment_id", "bigserial", (c) => c.primaryKey())
+        )
+          .addColumn("name", text, (c) => c.notNull().unique())
+          .addColumn("artifact_location", text, (c) => c.notNull())
+          .addColumn("lifecycle_stage", text, (c) => c.notNull())
+          .addColumn("creation_time", bigint, (c) => c.notNull())
+          .addColumn("last_update_time", bigint, (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable("experiment_tags")
+          .addColumn("experiment_id", bigint, (c) =>
+            c.notNull().references("experiments.experiment_id").onDelete("cascade"),
+          )
+          .addColumn("key", text, (c) => c.notNull())
+          .addColumn("value", text, (c) => c.notNull())
+          .addPrimaryKeyConstraint("experiment_tags_pk", ["experiment_id", "key"])
+          .modifyEnd(clustered)
+          .execute();
+
+        await db.schema
+          .createTable("runs")
+          .addColumn("run_uuid", text, (c) => c.primaryKey())
+          .addColumn("experiment_id", bigint, (c) => c.notNull().references("experiments.experiment_id"))
+          .addColumn("name", text, (c) => c.notNull())
+          .addColumn("user_id", text)
+          .addColumn("status", text, (c) => c.notNull())
+          .addColumn("start_time", bigint, (c) => c.notNull())
+          .addColumn("end_time", bigint)
+          .addColumn("deleted_time", bigint)
+          .addColumn("lifecycle_stage", text, (c) => c.notNull())
+          .addColumn("artifact_uri", text, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex("runs_experiment_start")
+          .on("runs")
+          .columns(["experiment_id", "start_time"])
+          .execute();
+
+        for (const table of ["params", "tags"]) {
+          await db.schema
+            .createTable(table)
+            .addColumn("run_uuid", text, (c) => c.notNull().references("runs.run_uuid").onDelete("cascade"))
+            .addColumn("key", text, (c) => c.notNull())
+            .addColumn("value", text, (c) => c.notNull())
+            .addPrimaryKeyConstraint(`${table}_pk`, ["run_uuid", "key"])
+            .modifyEnd(clustered)
+            .execute();
+          // Filters such as params.p0 = 'v3' start from the key, not the run.
+          await db.schema.createIndex(`${table}_key_value`).on(table).columns(["key", "value"]).execute();
+        }
+
+        await db.schema
+          .createTable("metrics")
+          .addColumn("run_uuid", text, (c) => c.notNull().references("runs.run_uuid").onDelete("cascade"))
+          .addColumn("key", text, (c) => c.notNull())
+          .addColumn("timestamp", bigint, (c) => c.notNull())
+          .addColumn("step", bigint, (c) => c.notNull())
+          .addColumn("value", "double precision", (c) => c.notNull())
+          .addColumn("is_nan", "smallint", (c) => c.notNull())
+          // The key doubles as MLflow's de-duplication rule: an identical point is a no-op.
+          .addPrimaryKeyConstraint("metrics_pk", ["run_uuid", "key", "timestamp", "step", "value", "is_nan"])
+          .modifyEnd(clustered)
+          .execute();
+
+        await db.schema
+          .createTable("latest_metrics")
+          .addColumn("run_uuid", text, (c) => c.notNull().references("runs.run_uuid").onDelete("cascade"))
+          .addColumn("key", text, (c) => c.notNull())
+          .addColumn("timestamp", bigint, (c) => c.notNull())
+          .addColumn("step", bigint, (c) => c.notNull())
+          .addColumn("value", "double precision", (c) => c.notNull())
+          .addColumn("is_nan", "smallint", (c) => c.notNull())
+          .addPrimaryKeyConstraint("latest_metrics_pk", ["run_uuid", "key"])
+          .modifyEnd(clustered)
+          .execute();
+        await db.schema
+          .createIndex("latest_metrics_key_value")
+          .on("latest_metrics")
+          .columns(["key", "value"])
+          .execute();
+
+        await db.schema
+          .createTable("datasets")
+          .addColumn("dataset_uuid", text, (c) => c.primaryKey())
+          .addColumn("experiment_id", bigint, (c) =>
+            c.notNull().references("experiments.experiment_id").onDelete("cascade"),
+          )
+          .addColumn("name", text, (c) => c.notNull())
+          .addColumn("digest", text, (c) => c.notNull())
+          .addColumn("source_type", text, (c) => c.notNull())
+          .addColumn("source", text, (c) => c.notNull())
+          .addColumn("schema", text)
+          .addColumn("profile", text)
+          .addUniqueConstraint("datasets_identity", ["experiment_id", "name", "digest"])
+          .execute();
+
+        await db.schema
+          .createTable("inputs")
+          .addColumn("input_uuid", text, (c) => c.primaryKey())
+          .addColumn("dataset_uuid", text, (c) =>
+            c.notNull().references("datasets.dataset_uuid").onDelete("cascade"),
+          )
+          .addColumn("run_uuid", text, (c) => c.notNull().references("runs.run_uuid").onDelete("cascade"))
+          .addUniqueConstraint("inputs_link", ["run_uuid", "dataset_uuid"])
+          .execute();
+
+        await db.schema
+          .createTable("input_tags")
+          .addColumn("input_uuid", text, (c) =>
+            c.notNull().references("inputs.input_uuid").onDelete("cascade"),
+          )
+          .addColumn("key", text, (c) => c.notNull())
+          .addColumn("value", text, (c) => c.notNull())
+          .addPrimaryKeyConstraint("input_tags_pk", ["input_uuid", "key"])
+          .execute();
+
+        // Experiment "0" exists from the start, as MLflow clients resolve it without asking.
+        const now = Date.now();
+        await sql`insert into experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time)
+          values (0, 'Default', 'mlflow-artifacts:/0', 'active', ${now}, ${now})`.execute(db);
+      },
+    },
+  };
+}
+
+export function migrationProvider(dialect: SqlDialect): MigrationProvider {
+  return { getMigrations: async () => migrations(dialect) };
+}

@@ -1,0 +1,73 @@
+import { randomInt } from "node:crypto";
+
+// Readable default names in MLflow's adjective-noun-NNN shape, so runs are easy to tell apart.
+const ADJECTIVES = [
+  "amber",
+  "brisk",
+  "calm",
+  "clever",
+  "crisp",
+  "daring",
+  "eager",
+  "fleet",
+  "gentle",
+  "golden",
+  "hardy",
+  "humble",
+  "keen",
+  "lively",
+  "lucid",
+  "mellow",
+  "nimble",
+  "polished",
+  "quiet",
+  "rapid",
+  "rustic",
+  "serene",
+  "silent",
+  "smooth",
+  "steady",
+  "sturdy",
+  "swift",
+  "tidy",
+  "vivid",
+  "witty",
+];
+const NOUNS = [
+  "badger",
+  "bison",
+  "crane",
+  "dolphin",
+  "falcon",
+  "ferret",
+  "finch",
+  "gecko",
+  "heron",
+  "ibis",
+  "jackal",
+  "koala",
+  "lark",
+  "lemur",
+  "lynx",
+  "marten",
+  "newt",
+  "otter",
+  "owl",
+  "panda",
+  "quail",
+  "raven",
+  "robin",
+  "salmon",
+  "shrew",
+  "sparrow",
+  "stork",
+  "tapir",
+  "walrus",
+  "wren",
+];
+
+export function randomRunName(): string {
+  const adjective = ADJECTIVES[randomInt(ADJECTIVES.length)]!;
+  const noun = NOUNS[randomInt(NOUNS.length)]!;
+  return `${adjective}-${noun}-${randomInt(1000)}`;
+}

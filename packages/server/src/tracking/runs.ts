@@ -1,0 +1,152 @@
+import { randomUUID } from "node:crypto";
+import { invalidParameter, LIMITS, notFound, validateKey, validateLength } from "@gyre/core";
+import type { Kysely, Transaction } from "kysely";
+import type { RunsTable, Schema } from "../store/schema.js";
+import { type Lifecycle, type Req, type Res, requireRunId, type TrackingContext } from "./context.js";
+import type { ExperimentService } from "./experiments.js";
+import { randomRunName } from "./run-names.js";
+import { loadRuns, runInfoOf } from "./run-reader.js";
+
+export const RUN_NAME_TAG = "mlflow.runName";
+
+type Db = Kysely<Schema> | Transaction<Schema>;
+
+export class RunService {
+  constructor(
+    private readonly ctx: TrackingContext,
+    private readonly experiments: ExperimentService,
+  ) {}
+
+  async createRun(req: Req<"createRun">): Promise<Res<"createRun">> {
+    const experiment = await this.experiments.experimentById(req.experiment_id);
+    if (experiment.lifecycle_stage !== "active") {
+      throw invalidParameter(
+        `The experiment ${req.experiment_id} must be in the 'active' state. Current state is ${experiment.lifecycle_stage}.`,
+      );
+    }
+    const tags = (req.tags ?? []).filter((t) => t.key !== RUN_NAME_TAG);
+    for (const tag of req.tags ?? []) validateRunTag(tag.key, tag.value);
+    const nameTag = req.tags?.find((t) => t.key === RUN_NAME_TAG)?.value;
+    if (req.run_name && nameTag !== undefined && nameTag !== req.run_name) {
+      throw invalidParameter(
+        `Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${req.run_name}', mlflow.runName='${nameTag}').`,
+      );
+    }
+    const name = req.run_name || nameTag || randomRunName();
+    tags.push({ key: RUN_NAME_TAG, value: name });
+    const runId = randomUUID().replaceAll("-", "");
+    const row: RunsTable = {
+      run_uuid: runId,
+      experiment_id: Number(experiment.experiment_id),
+      name,
+      user_id: req.user_id ?? null,
+      status: "RUNNING",
+      start_time: req.start_time ?? this.ctx.now(),
+      end_time: null,
+      deleted_time: null,
+      lifecycle_stage: "active",
+      artifact_uri: `${experiment.artifact_location}/${runId}/artifacts`,
+    };
+    await this.ctx.db.transaction().execute(async (trx) => {
+      await trx.insertInto("runs").values(row).execute();
+      await trx
+        .insertInto("tags")
+        .values(tags.map((t) => ({ run_uuid: runId, key: t.key, value: t.value })))
+        .onConflict((oc) => oc.columns(["run_uuid", "key"]).doNothing())
+        .execute();
+    });
+    tags.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return { run: { info: runInfoOf(row), data: { tags }, inputs: {} } };
+  }
+
+  async getRun(req: Req<"getRun">): Promise<Res<"getRun">> {
+    const runId = requireRunId(req);
+    const [run] = await loadRuns(this.ctx.db, [runId]);
+    if (!run) throw runNotFound(runId);
+    return { run };
+  }
+
+  async updateRun(req: Req<"updateRun">): Promise<Res<"updateRun">> {
+    const runId = requireRunId(req);
+    const row = await this.ctx.db.transaction().execute(async (trx) => {
+      await requireActiveRun(trx, runId);
+      const changes: Partial<RunsTable> = {};
+      if (req.status !== undefined) changes.status = req.status;
+      if (req.end_time !== undefined) changes.end_time = req.end_time;
+      if (req.run_name) {
+        changes.name = req.run_name;
+        await upsertRunTags(trx, runId, [{ key: RUN_NAME_TAG, value: req.run_name }]);
+      }
+      if (Object.keys(changes).length > 0) {
+        await trx.updateTable("runs").set(changes).where("run_uuid", "=", runId).execute();
+      }
+      return trx.selectFrom("runs").selectAll().where("run_uuid", "=", runId).executeTakeFirstOrThrow();
+    });
+    return { run_info: runInfoOf(row) };
+  }
+
+  async deleteRun(req: Req<"deleteRun">): Promise<Res<"deleteRun">> {
+    await this.setLifecycle(req.run_id, "deleted");
+    return {};
+  }
+
+  async restoreRun(req: Req<"restoreRun">): Promise<Res<"restoreRun">> {
+    await this.setLifecycle(req.run_id, "active");
+    return {};
+  }
+
+  private async setLifecycle(runId: string, stage: Lifecycle): Promise<void> {
+    const result = await this.ctx.db
+      .updateTable("runs")
+      .set({ lifecycle_stage: stage, deleted_time: stage === "deleted" ? this.ctx.now() : null })
+      .where("run_uuid", "=", runId)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) throw runNotFound(runId);
+  }
+}
+
+export function runNotFound(runId: string) {
+  return notFound(`Run with id=${runId} not found`);
+}
+
+/** Writes to a run need it to exist and be active; returns its experiment. */
+export async function requireActiveRun(db: Db, runId: string): Promise<{ experiment_id: number }> {
+  const run = await db
+    .selectFrom("runs")
+    .select(["lifecycle_stage", "experiment_id"])
+    .where("run_uuid", "=", runId)
+    .executeTakeFirst();
+  if (!run) throw runNotFound(runId);
+  if (run.lifecycle_stage !== "active") {
+    throw invalidParameter(
+      `The run ${runId} must be in the 'active' state. Current state is ${run.lifecycle_stage}.`,
+    );
+  }
+  return { experiment_id: Number(run.experiment_id) };
+}
+
+export function validateRunTag(key: string, value: string): void {
+  validateKey("tag", key);
+  validateLength("Tag value", value, LIMITS.runTagValueLength);
+}
+
+/** Upserts tags; the run-name tag also renames the run, as in MLflow. */
+export async function upsertRunTags(
+  db: Db,
+  runId: string,
+  tags: readonly { key: string; value: string }[],
+): Promise<void> {
+  if (tags.length === 0) return;
+  // One row per key (last wins): PostgreSQL refuses to upsert the same row twice in one statement.
+  const latest = new Map(tags.map((t) => [t.key, t.value]));
+  await db
+    .insertInto("tags")
+    .values([...latest].map(([key, value]) => ({ run_uuid: runId, key, value })))
+    .onConflict((oc) =>
+      oc.columns(["run_uuid", "key"]).doUpdateSet((eb) => ({ value: eb.ref("excluded.value") })),
+    )
+    .execute();
+  const rename = tags.findLast((t) => t.key === RUN_NAME_TAG);
+  if (rename)
+    await db.updateTable("runs").set({ name: rename.value }).where("run_uuid", "=", runId).execute();
+}

@@ -71,7 +71,12 @@ export class ArtifactService {
 
   private locate(uri: string): { store: ArtifactStore; base: string } {
     if (uri.startsWith(PROXY_SCHEME)) {
-      return { store: this.destination, base: safeArtifactPath(uri.slice(PROXY_SCHEME.length)) };
+      // mlflow-artifacts:/1/<run>/artifacts, or with an authority: mlflow-artifacts://host:port/1/...
+      const path = uri
+        .slice(PROXY_SCHEME.length)
+        .replace(/^\/\/[^/]*/, "")
+        .replace(/^\/+/, "");
+      return { store: this.destination, base: safeArtifactPath(path) };
     }
     return { store: openArtifactStore(uri), base: "" };
   }

@@ -16,6 +16,11 @@ export interface MetadataDatabase {
   close(): Promise<void>;
 }
 
+interface OpenedDatabase extends MetadataDatabase {
+  /** Runs the migrations so that concurrent starters serialise on the same store. */
+  exclusively(migrate: () => Promise<void>): Promise<void>;
+}
+
 export type ParsedStoreUri =
   | { dialect: "sqlite"; path: string }
   | { dialect: "postgres"; connectionString: string };
@@ -45,7 +50,7 @@ export async function openMetadataDatabase(uri: string): Promise<MetadataDatabas
   const database =
     parsed.dialect === "sqlite" ? openSqlite(parsed.path) : openPostgres(parsed.connectionString);
   try {
-    await migrate(database);
+    await database.exclusively(() => migrate(database));
   } catch (error) {
     await database.close();
     throw error;
@@ -53,7 +58,7 @@ export async function openMetadataDatabase(uri: string): Promise<MetadataDatabas
   return database;
 }
 
-function openSqlite(path: string): MetadataDatabase {
+function openSqlite(path: string): OpenedDatabase {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const connection = new SQLite(path);
   connection.pragma("journal_mode = WAL");
@@ -65,10 +70,27 @@ function openSqlite(path: string): MetadataDatabase {
   // MLflow's SQL store compares LIKE case-sensitively; ILIKE is the case-insensitive operator.
   connection.pragma("case_sensitive_like = ON");
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: connection }) });
-  return { db, dialect: "sqlite", close: () => db.destroy() };
+  return {
+    db,
+    dialect: "sqlite",
+    close: () => db.destroy(),
+    // Kysely's SQLite migrator runs without a transaction or lock, so hold SQLite's write lock for
+    // the whole migration: a second process starting on the same file waits here (busy_timeout)
+    // and then finds the schema current. SQLite DDL is transactional, so a failure rolls back.
+    async exclusively(migrate) {
+      connection.exec("begin immediate");
+      try {
+        await migrate();
+        connection.exec("commit");
+      } catch (error) {
+        connection.exec("rollback");
+        throw error;
+      }
+    },
+  };
 }
 
-function openPostgres(connectionString: string): MetadataDatabase {
+function openPostgres(connectionString: string): OpenedDatabase {
   const pool = new pg.Pool({
     connectionString,
     max: 10,
@@ -81,10 +103,11 @@ function openPostgres(connectionString: string): MetadataDatabase {
     },
   });
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: "postgres", close: () => db.destroy() };
+  // Kysely's migrator already takes a transaction-scoped advisory lock on PostgreSQL.
+  return { db, dialect: "postgres", close: () => db.destroy(), exclusively: (migrate) => migrate() };
 }
 
-async function migrate(database: MetadataDatabase): Promise<void> {
+async function migrate(database: OpenedDatabase): Promise<void> {
   const migrator = new Migrator({
     db: database.db,
     provider: migrationProvider(database.dialect),

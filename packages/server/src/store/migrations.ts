@@ -70,17 +70,18 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
           await db.schema.createIndex(`${table}_key_value`).on(table).columns(["key", "value"]).execute();
         }
 
-        await db.schema
-          .createTable("metrics")
+        const chunks = db.schema.createTable("metric_chunks");
+        await (dialect === "sqlite"
+          ? chunks.addColumn("chunk_id", "integer", (c) => c.primaryKey().autoIncrement())
+          : chunks.addColumn("chunk_id", "bigserial", (c) => c.primaryKey())
+        )
           .addColumn("run_uuid", text, (c) => c.notNull().references("runs.run_uuid").onDelete("cascade"))
           .addColumn("key", text, (c) => c.notNull())
-          .addColumn("timestamp", bigint, (c) => c.notNull())
-          .addColumn("step", bigint, (c) => c.notNull())
-          .addColumn("value", "double precision", (c) => c.notNull())
-          .addColumn("is_nan", "smallint", (c) => c.notNull())
-          // The key doubles as MLflow's de-duplication rule: an identical point is a no-op.
-          .addPrimaryKeyConstraint("metrics_pk", ["run_uuid", "key", "timestamp", "step", "value", "is_nan"])
-          .modifyEnd(clustered)
+          .addColumn("point_count", "integer", (c) => c.notNull())
+          .addColumn("digest", text, (c) => c.notNull())
+          .addColumn("points", dialect === "sqlite" ? "blob" : "bytea", (c) => c.notNull())
+          // A retried batch carries the same digest and is stored once.
+          .addUniqueConstraint("metric_chunks_identity", ["run_uuid", "key", "digest"])
           .execute();
 
         await db.schema

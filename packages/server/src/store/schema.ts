@@ -36,13 +36,23 @@ export interface RunEntryTable {
 }
 
 /** SQLite cannot store NaN (it becomes NULL), so NaN is a flag beside value 0, as in MLflow. */
-export interface MetricsTable {
+export interface LatestMetricsTable {
   run_uuid: string;
   key: string;
   timestamp: number;
   step: number;
   value: number;
   is_nan: number;
+}
+
+/** One write's points of one metric key, packed (see tracking/metric-series.ts). */
+export interface MetricChunksTable {
+  chunk_id: Generated<number>;
+  run_uuid: string;
+  key: string;
+  point_count: number;
+  digest: string;
+  points: Uint8Array;
 }
 
 export interface DatasetsTable {
@@ -74,8 +84,8 @@ export interface Schema {
   runs: RunsTable;
   params: RunEntryTable;
   tags: RunEntryTable;
-  metrics: MetricsTable;
-  latest_metrics: MetricsTable;
+  metric_chunks: MetricChunksTable;
+  latest_metrics: LatestMetricsTable;
   datasets: DatasetsTable;
   inputs: InputsTable;
   input_tags: InputTagsTable;

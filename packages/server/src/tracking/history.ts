@@ -1,10 +1,27 @@
-import { invalidParameter } from "@gyre/core";
+import { encodeDouble, invalidParameter, type tracking } from "@gyre/core";
 import { decodePageToken, encodePageToken } from "../search/page-token.js";
 import { nonEmpty, type Req, type Res, requireRunId, type TrackingContext } from "./context.js";
-import { metricOf } from "./run-reader.js";
+import { type MetricSeries, mergeChunks } from "./metric-series.js";
 import { runNotFound } from "./runs.js";
 
 const BULK_DEFAULT_POINTS = 2500;
+
+function pointsOf(key: string, series: MetricSeries, indices: Iterable<number>): tracking.Metric[] {
+  const out: tracking.Metric[] = [];
+  for (const i of indices) {
+    out.push({
+      key,
+      value: encodeDouble(series.values[i]!),
+      timestamp: series.timestamps[i]!,
+      step: series.steps[i]!,
+    });
+  }
+  return out;
+}
+
+function* range(from: number, to: number): Generator<number> {
+  for (let i = from; i < to; i++) yield i;
+}
 
 export class MetricHistoryService {
   constructor(private readonly ctx: TrackingContext) {}
@@ -13,22 +30,13 @@ export class MetricHistoryService {
   async getMetricHistory(req: Req<"getMetricHistory">): Promise<Res<"getMetricHistory">> {
     const runId = requireRunId(req);
     await this.requireRun(runId);
+    const series = await this.series(runId, req.metric_key);
     const offset = decodePageToken(req.page_token);
-    let query = this.ctx.db
-      .selectFrom("metrics")
-      .select(["key", "value", "timestamp", "step", "is_nan"])
-      .where("run_uuid", "=", runId)
-      .where("key", "=", req.metric_key)
-      .orderBy("timestamp")
-      .orderBy("step")
-      .orderBy("value");
-    if (req.max_results !== undefined) query = query.limit(req.max_results + 1).offset(offset);
-    const rows = await query.execute();
-    const more = req.max_results !== undefined && rows.length > req.max_results;
-    const page = more ? rows.slice(0, req.max_results) : rows;
+    const end =
+      req.max_results === undefined ? series.length : Math.min(series.length, offset + req.max_results);
     return {
-      metrics: nonEmpty(page.map(metricOf)),
-      next_page_token: more ? encodePageToken(offset + (req.max_results ?? 0)) : undefined,
+      metrics: nonEmpty(pointsOf(req.metric_key, series, range(Math.min(offset, end), end))),
+      next_page_token: end < series.length ? encodePageToken(end) : undefined,
     };
   }
 
@@ -39,29 +47,50 @@ export class MetricHistoryService {
   async getMetricHistoryBulkInterval(
     req: Req<"getMetricHistoryBulkInterval">,
   ): Promise<Res<"getMetricHistoryBulkInterval">> {
-    if ((req.start_step === undefined) !== (req.end_step === undefined)) {
+    const { start_step: start, end_step: end } = req;
+    if ((start === undefined) !== (end === undefined)) {
       throw invalidParameter("If either start step or end step are specified, both must be specified.");
     }
-    if (req.start_step !== undefined && req.end_step !== undefined && req.start_step > req.end_step) {
+    if (start !== undefined && end !== undefined && start > end) {
       throw invalidParameter("end_step must be greater than start_step.");
     }
     const maxResults = req.max_results ?? BULK_DEFAULT_POINTS;
     const out: NonNullable<Res<"getMetricHistoryBulkInterval">["metrics"]> = [];
     for (const runId of [...new Set(req.run_ids)].sort()) {
-      let query = this.ctx.db
-        .selectFrom("metrics")
-        .select(["key", "value", "timestamp", "step", "is_nan"])
-        .where("run_uuid", "=", runId)
-        .where("key", "=", req.metric_key);
-      if (req.start_step !== undefined && req.end_step !== undefined) {
-        query = query.where("step", ">=", req.start_step).where("step", "<=", req.end_step);
-      }
-      const rows = await query.orderBy("step").orderBy("timestamp").orderBy("value").execute();
-      const steps = [...new Set(rows.map((r) => Number(r.step)))];
-      const kept = new Set(sampleEvenly(steps, maxResults));
-      for (const row of rows) if (kept.has(Number(row.step))) out.push({ ...metricOf(row), run_id: runId });
+      const series = await this.series(runId, req.metric_key);
+      const inRange = (i: number) =>
+        start === undefined || end === undefined || (series.steps[i]! >= start && series.steps[i]! <= end);
+      const steps = [
+        ...new Set(
+          Array.from(range(0, series.length))
+            .filter(inRange)
+            .map((i) => series.steps[i]!),
+        ),
+      ];
+      const kept = new Set(
+        sampleEvenly(
+          steps.sort((a, b) => a - b),
+          maxResults,
+        ),
+      );
+      const chosen = Array.from(range(0, series.length)).filter((i) => kept.has(series.steps[i]!));
+      chosen.sort(
+        (a, b) => series.steps[a]! - series.steps[b]! || series.timestamps[a]! - series.timestamps[b]!,
+      );
+      for (const point of pointsOf(req.metric_key, series, chosen)) out.push({ ...point, run_id: runId });
     }
     return { metrics: nonEmpty(out) };
+  }
+
+  private async series(runId: string, key: string): Promise<MetricSeries> {
+    const chunks = await this.ctx.db
+      .selectFrom("metric_chunks")
+      .select(["points", "point_count"])
+      .where("run_uuid", "=", runId)
+      .where("key", "=", key)
+      .orderBy("chunk_id")
+      .execute();
+    return mergeChunks(chunks);
   }
 
   private async requireRun(runId: string): Promise<void> {

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { GyreError, invalidParameter, LIMITS, notFound, validateKey, validateLength } from "@gyre/core";
 import { type Kysely, sql, type Transaction } from "kysely";
-import type { MetricsTable, Schema } from "../store/schema.js";
+import type { LatestMetricsTable, Schema } from "../store/schema.js";
 import { type Req, type Res, requireRunId, type TrackingContext } from "./context.js";
+import { encodeChunk } from "./metric-series.js";
 import { requireActiveRun, upsertRunTags, validateRunTag } from "./runs.js";
 
 type Db = Kysely<Schema> | Transaction<Schema>;
@@ -229,43 +230,57 @@ async function insertParams(db: Db, runId: string, params: readonly KeyValue[]):
   }
 }
 
-function metricRow(runId: string, metric: MetricIn): MetricsTable {
+/** As MLflow's SQL store does: infinities are clamped to the largest double; NaN is kept. */
+function clamp(value: number): number {
+  return Math.max(-MAX_DOUBLE, Math.min(MAX_DOUBLE, value));
+}
+
+function latestRow(runId: string, metric: MetricIn): LatestMetricsTable {
   const isNan = Number.isNaN(metric.value);
-  // As MLflow's SQL store does: NaN is a flag, infinities are clamped to the largest double.
-  const value = isNan ? 0 : Math.max(-MAX_DOUBLE, Math.min(MAX_DOUBLE, metric.value));
   return {
     run_uuid: runId,
     key: metric.key,
     timestamp: metric.timestamp,
     step: metric.step,
-    value,
+    value: isNan ? 0 : clamp(metric.value),
     is_nan: isNan ? 1 : 0,
   };
 }
 
 /** True when a is later than b by (step, timestamp, value): MLflow's "latest metric" order. */
-function isLater(a: MetricsTable, b: MetricsTable): boolean {
+function isLater(a: MetricIn, b: MetricIn): boolean {
   if (a.step !== b.step) return a.step > b.step;
   if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
   return a.value > b.value;
 }
 
+/** One packed chunk per key, plus the latest-value row per key that search and getRun read. */
 async function insertMetrics(db: Db, runId: string, metrics: readonly MetricIn[]): Promise<void> {
-  const rows = metrics.map((m) => metricRow(runId, m));
-  // Identical points are no-ops, so a client retrying a batch never duplicates history.
-  await db
-    .insertInto("metrics")
-    .values(rows)
-    .onConflict((oc) => oc.doNothing())
-    .execute();
-  const latest = new Map<string, MetricsTable>();
-  for (const row of rows) {
-    const current = latest.get(row.key);
-    if (!current || isLater(row, current)) latest.set(row.key, row);
+  const byKey = new Map<string, MetricIn[]>();
+  for (const metric of metrics) {
+    const clamped = { ...metric, value: Number.isNaN(metric.value) ? metric.value : clamp(metric.value) };
+    const list = byKey.get(metric.key);
+    if (list) list.push(clamped);
+    else byKey.set(metric.key, [clamped]);
   }
+  const chunks = [...byKey].map(([key, points]) => {
+    const { blob, digest } = encodeChunk(points);
+    return { run_uuid: runId, key, point_count: points.length, digest, points: blob };
+  });
+  await db
+    .insertInto("metric_chunks")
+    .values(chunks)
+    .onConflict((oc) => oc.columns(["run_uuid", "key", "digest"]).doNothing())
+    .execute();
+  const latest = [...byKey.values()].map((points) =>
+    latestRow(
+      runId,
+      points.reduce((best, p) => (isLater(p, best) ? p : best)),
+    ),
+  );
   await db
     .insertInto("latest_metrics")
-    .values([...latest.values()])
+    .values(latest)
     .onConflict((oc) =>
       oc
         .columns(["run_uuid", "key"])

@@ -1,6 +1,6 @@
 import { encodeDouble, type tracking } from "@gyre/core";
 import type { Kysely } from "kysely";
-import type { MetricsTable, RunsTable, Schema } from "../store/schema.js";
+import type { LatestMetricsTable, RunsTable, Schema } from "../store/schema.js";
 import { nonEmpty } from "./context.js";
 
 type Run = tracking.Run;
@@ -20,7 +20,7 @@ export function runInfoOf(row: RunsTable): tracking.RunInfo {
   };
 }
 
-export function metricOf(row: Pick<MetricsTable, "key" | "value" | "timestamp" | "step" | "is_nan">) {
+export function metricOf(row: Pick<LatestMetricsTable, "key" | "value" | "timestamp" | "step" | "is_nan">) {
   return {
     key: row.key,
     value: row.is_nan ? ("NaN" as const) : encodeDouble(row.value),

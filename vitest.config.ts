@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Suites that start real servers or databases are heavy; two cores, so keep the pool small.
     maxWorkers: 2,
+    reporters: ["default", "./tools/vitest-summary-reporter.ts"],
   },
 });

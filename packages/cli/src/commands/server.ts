@@ -1,0 +1,73 @@
+import type { ServerConfig } from "@gyre/server";
+import { defineCommand, integerFlag } from "../command.js";
+import { redactCredentials } from "../format/redact.js";
+import { renderPairs } from "../format/table.js";
+import { printLine } from "../io.js";
+import { gyreHome } from "../tracking-store.js";
+import { UsageError } from "../usage-error.js";
+
+/** pino's name for "no log" is what users will type; the server takes false. */
+const SILENT = "silent";
+
+export const serverCommand = defineCommand({
+  words: ["server"],
+  summary: "Run the tracking server (MLflow REST API and artifact proxy).",
+  options: {
+    "backend-store-uri": { type: "string" },
+    "artifacts-destination": { type: "string" },
+    host: { type: "string", default: "127.0.0.1" },
+    port: { type: "string", default: "5000" },
+    "log-level": { type: "string", default: "info" },
+  },
+  optionHelp: [
+    ["--backend-store-uri URI", "sqlite:///path or postgresql://… (default: $GYRE_HOME/gyre.db)"],
+    ["--artifacts-destination PATH", "Directory for artifacts (default: $GYRE_HOME/artifacts)"],
+    ["--host HOST", "Interface to listen on (default: 127.0.0.1)"],
+    ["--port PORT", "Port to listen on, 0 for any free port (default: 5000)"],
+    ["--log-level LEVEL", "fatal, error, warn, info, debug, trace or silent (default: info)"],
+  ],
+  async run({ values }, context) {
+    // Listen for signals first: a Ctrl+C during start-up still closes the stores cleanly.
+    const shutdown = context.untilShutdown();
+    const server = await import("@gyre/server");
+    const defaults = server.embeddedDefaults(gyreHome(context.env));
+    const config = serverConfig(server.ServerConfig, {
+      backendStoreUri: values["backend-store-uri"] ?? defaults.backendStoreUri,
+      artifactsDestination: values["artifacts-destination"] ?? defaults.artifactsDestination,
+      host: values.host,
+      port: integerFlag("port", values.port, 0, 65_535),
+      logLevel: values["log-level"] === SILENT ? false : values["log-level"],
+    });
+    const gyre = await server.createGyre(config);
+    try {
+      const url = await gyre.listen();
+      printLine(context.stdout, `Gyre ${server.GYRE_VERSION} listening on ${url}`);
+      printLine(
+        context.stdout,
+        renderPairs([
+          ["  backend store:", redactCredentials(config.backendStoreUri)],
+          ["  artifacts destination:", config.artifactsDestination],
+        ]),
+      );
+      const signal = await shutdown;
+      printLine(context.stdout, `Received ${signal}, shutting down.`);
+    } finally {
+      await gyre.close();
+    }
+  },
+});
+
+/** Validated once here; a bad value is reported against the flag the user typed. */
+function serverConfig(schema: typeof ServerConfig, input: Record<string, unknown>): ServerConfig {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const field = String(issue.path[0]);
+    return `--${kebabCase(field)}: ${issue.message} (got '${String(input[field])}')`;
+  });
+  throw new UsageError(problems.join("; "));
+}
+
+function kebabCase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

@@ -7,7 +7,7 @@ import { Gyre } from "@gyre/sdk";
 
 const gyre = new Gyre(); // --tracking-uri rule: GYRE_TRACKING_URI, MLFLOW_TRACKING_URI, else http://127.0.0.1:5000
 const run = await gyre.startRun({ experiment: "quickstart", name: "gradient-descent" });
-await run.logParams({ learning_rate: 0.1, epochs: 50 });
+await run.logParams({ learning_rate: 0.5, epochs: 50 });
 
 // Fit y = 3x + 1 by gradient descent and log the loss per epoch (metrics are buffered and batched).
 const xs = Array.from({ length: 100 }, (_, i) => i / 100);
@@ -21,8 +21,8 @@ for (let epoch = 0; epoch < 50; epoch++) {
     gb += (2 * error) / xs.length;
     loss += (error * error) / xs.length;
   }
-  w -= 0.1 * gw * 10;
-  b -= 0.1 * gb * 10;
+  w -= 0.5 * gw;
+  b -= 0.5 * gb;
   run.logMetrics({ loss }, { step: epoch });
 }
 

@@ -17,14 +17,17 @@ export const serverCommand = defineCommand({
     "artifacts-destination": { type: "string" },
     host: { type: "string", default: "127.0.0.1" },
     port: { type: "string", default: "5000" },
-    "log-level": { type: "string", default: "info" },
+    "log-level": { type: "string", default: "warn" },
   },
   optionHelp: [
     ["--backend-store-uri URI", "sqlite:///path or postgresql://… (default: $GYRE_HOME/gyre.db)"],
     ["--artifacts-destination PATH", "Directory for artifacts (default: $GYRE_HOME/artifacts)"],
     ["--host HOST", "Interface to listen on (default: 127.0.0.1)"],
     ["--port PORT", "Port to listen on, 0 for any free port (default: 5000)"],
-    ["--log-level LEVEL", "fatal, error, warn, info, debug, trace or silent (default: info)"],
+    [
+      "--log-level LEVEL",
+      "fatal, error, warn, info (logs every request), debug, trace or silent (default: warn)",
+    ],
   ],
   async run({ values }, context) {
     // Listen for signals first: a Ctrl+C during start-up still closes the stores cleanly.

@@ -4,7 +4,7 @@ import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { notFound } from "@gyre/core";
+import { invalidParameter, notFound } from "@gyre/core";
 import type { ArtifactEntry, ArtifactStore } from "./store.js";
 
 /** Artifacts as plain files under a root directory. */
@@ -13,7 +13,15 @@ export class LocalArtifactStore implements ArtifactStore {
 
   async write(path: string, body: Readable | Uint8Array): Promise<number> {
     const target = join(this.root, path);
-    await mkdir(dirname(target), { recursive: true });
+    if ((await stat(target).catch(() => undefined))?.isDirectory()) {
+      throw invalidParameter(`Cannot write artifact '${path}': a directory of that name exists.`);
+    }
+    await mkdir(dirname(target), { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "EEXIST" || error.code === "ENOTDIR") {
+        throw invalidParameter(`Cannot write artifact '${path}': a parent of it is a file.`);
+      }
+      throw error;
+    });
     // Write beside the target and rename: readers never see a half-written file.
     const temporary = `${target}.${randomUUID()}.partial`;
     try {

@@ -1,17 +1,22 @@
 import { resolve } from "node:path";
 import type { Readable } from "node:stream";
-import { fileURLToPath } from "node:url";
 import type { tracking } from "@gyre/core";
 import { nonEmpty, type Req, type Res, requireRunId, type TrackingContext } from "../tracking/context.js";
 import { runNotFound } from "../tracking/runs.js";
 import { LocalArtifactStore } from "./local.js";
-import { type ArtifactStore, safeArtifactPath, unsupportedArtifactUri } from "./store.js";
+import {
+  type ArtifactStore,
+  localPathOf,
+  safeArtifactFilePath,
+  safeArtifactPath,
+  unsupportedArtifactUri,
+} from "./store.js";
 
 const PROXY_SCHEME = "mlflow-artifacts:";
 
 /** Opens the store behind an artifact destination given as a local path or file:// URI. */
 export function openArtifactStore(uri: string): ArtifactStore {
-  if (uri.startsWith("file://")) return new LocalArtifactStore(fileURLToPath(uri));
+  if (uri.startsWith("file:")) return new LocalArtifactStore(localPathOf(uri));
   if (/^[a-zA-Z][\w+.-]*:\/\//.test(uri)) throw unsupportedArtifactUri(uri);
   return new LocalArtifactStore(resolve(uri));
 }
@@ -58,15 +63,15 @@ export class ArtifactService {
   }
 
   upload(path: string, body: Readable | Uint8Array): Promise<number> {
-    return this.destination.write(safeArtifactPath(path), body);
+    return this.destination.write(safeArtifactFilePath(path), body);
   }
 
   download(path: string): Promise<{ stream: Readable; size: number }> {
-    return this.destination.read(safeArtifactPath(path));
+    return this.destination.read(safeArtifactFilePath(path));
   }
 
   async delete(path: string): Promise<void> {
-    await this.destination.delete(safeArtifactPath(path));
+    await this.destination.delete(safeArtifactFilePath(path));
   }
 
   private locate(uri: string): { store: ArtifactStore; base: string } {

@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
 import { GyreError, invalidParameter } from "@gyre/core";
 
 export interface ArtifactEntry {
@@ -38,9 +39,25 @@ export function safeArtifactPath(raw: string | undefined): string {
   return parts.join("/");
 }
 
+/** Like safeArtifactPath, for operations on one file: the store's root itself is never a file. */
+export function safeArtifactFilePath(raw: string | undefined): string {
+  const path = safeArtifactPath(raw);
+  if (path === "") throw invalidParameter(`Invalid artifact path '${raw ?? ""}': it names no file.`);
+  return path;
+}
+
 export function unsupportedArtifactUri(uri: string): GyreError {
   return new GyreError(
     "NOT_IMPLEMENTED",
     `Artifact URI '${uri}' is not supported: use a local path, file:// or mlflow-artifacts: (proxied).`,
   );
+}
+
+/** A file: URI as a local path; one naming another host or an encoded '/' is refused. */
+export function localPathOf(uri: string): string {
+  try {
+    return fileURLToPath(uri);
+  } catch (error) {
+    throw invalidParameter(`Artifact URI '${uri}' is not a local file URI: ${(error as Error).message}`);
+  }
 }

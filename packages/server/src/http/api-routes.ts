@@ -10,16 +10,50 @@ export type Handlers<Routes extends readonly RouteContract[]> = {
 const UNSUPPORTED_BODY = Symbol("unsupported content type");
 const CONTENT_TYPE_ERROR = "Bad Request. Content-Type must be one of ['application/json'].";
 
+/** JSON text as MLflow reads it: empty means `{}`, and a JSON string holding JSON is decoded again. */
+function parseJsonText(text: string): unknown {
+  if (text.trim() === "") return {};
+  try {
+    const value: unknown = JSON.parse(text);
+    // Old MLflow clients double-encode: a JSON string holding the JSON object.
+    return typeof value === "string" ? JSON.parse(value) : value;
+  } catch (error) {
+    throw new GyreError(
+      "INVALID_PARAMETER_VALUE",
+      `Malformed JSON request body: ${(error as Error).message}`,
+    );
+  }
+}
+
+/** Fastify never reads a GET body, so the JSON-body fallback for GET reads the socket itself. */
+async function readGetBody(request: FastifyRequest, limit: number): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request.raw) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new GyreError("PAYLOAD_TOO_LARGE", `Request body is larger than ${limit} bytes.`);
+    chunks.push(chunk as Buffer);
+  }
+  return parseJsonText(Buffer.concat(chunks).toString("utf8"));
+}
+
+function hasBody(request: FastifyRequest): boolean {
+  const length = Number(request.headers["content-length"] ?? 0);
+  return length > 0 || request.headers["transfer-encoding"] !== undefined;
+}
+
 /**
  * MLflow reads GET arguments from the query string, and from a JSON body when there is no query
- * string (old clients); other methods take the JSON body, where a missing body means `{}`.
+ * string (old clients do `curl -X GET --data '{...}'`); other methods take the JSON body, where a
+ * missing body means `{}`.
  */
-function payloadOf(request: FastifyRequest): unknown {
+async function payloadOf(request: FastifyRequest): Promise<unknown> {
   const body = request.body;
   if (body === UNSUPPORTED_BODY) throw new GyreError("INVALID_PARAMETER_VALUE", CONTENT_TYPE_ERROR);
   if (request.method === "GET") {
     const query = request.query as Record<string, unknown>;
-    return Object.keys(query).length === 0 && body !== undefined ? body : query;
+    if (Object.keys(query).length > 0 || !hasBody(request)) return query;
+    return readGetBody(request, request.server.initialConfig.bodyLimit ?? 1024 * 1024);
   }
   if ((request.method === "POST" || request.method === "PUT") && body === undefined && !isJson(request)) {
     throw new GyreError("INVALID_PARAMETER_VALUE", CONTENT_TYPE_ERROR);
@@ -67,7 +101,7 @@ export function registerJsonRoutes<Routes extends readonly RouteContract[]>(
         method: [...contract.methods],
         url,
         handler: async (request, reply) => {
-          const parsed = parseRequest(contract, payloadOf(request));
+          const parsed = parseRequest(contract, await payloadOf(request));
           const result = await handler(parsed);
           return reply.type("application/json").send(JSON.stringify(result));
         },

@@ -4,7 +4,7 @@ import type { TrackingServices } from "../tracking/services.js";
 import { GYRE_VERSION, MLFLOW_API_VERSION } from "../version.js";
 import { type Handlers, registerJsonRoutes } from "./api-routes.js";
 import { registerArtifactRoutes } from "./artifact-routes.js";
-import { installErrorHandlers } from "./errors.js";
+import { installErrorHandlers, writeClientError } from "./errors.js";
 import { openApiDocument } from "./openapi.js";
 
 export interface AppOptions {
@@ -54,6 +54,7 @@ export async function buildApp(services: TrackingServices, options: AppOptions):
     // Clients retry and keep connections open; never let one slow request hold the socket forever.
     requestTimeout: 300_000,
     routerOptions: { ignoreTrailingSlash: true },
+    clientErrorHandler: writeClientError,
   });
   installErrorHandlers(app);
 

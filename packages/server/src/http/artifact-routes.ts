@@ -18,14 +18,17 @@ function mimeOf(path: string): string {
   return MIME[path.split(".").pop()?.toLowerCase() ?? ""] ?? "application/octet-stream";
 }
 
-/** The path after the proxy prefix, percent-decoded once (so %2e%2e is checked as '..'). */
+/** The path after the proxy prefix; Fastify has already percent-decoded it once, as Flask does. */
 function artifactPath(request: FastifyRequest): string {
-  const raw = (request.params as { "*": string })["*"];
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    throw new GyreError("INVALID_PARAMETER_VALUE", `Invalid artifact path '${raw}': bad percent-encoding.`);
-  }
+  return (request.params as { "*": string })["*"];
+}
+
+/** RFC 6266: an ASCII fallback name plus the exact UTF-8 name, so any file name survives the header. */
+function contentDisposition(path: string): string {
+  const name = basename(path);
+  const fallback = name.replace(/[^\x20-\x7e]|["\\]/g, "_");
+  const plain = `attachment; filename="${fallback}"`;
+  return fallback === name ? plain : `${plain}; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
 /** MLflow's artifact proxy: bodies stream straight between the socket and the store. */
@@ -53,7 +56,7 @@ export function registerArtifactRoutes(app: FastifyInstance, artifacts: Artifact
     return reply
       .header("content-type", mimeOf(path))
       .header("content-length", size)
-      .header("content-disposition", `attachment; filename="${basename(path).replaceAll('"', "")}"`)
+      .header("content-disposition", contentDisposition(path))
       .header("x-content-type-options", "nosniff")
       .send(stream);
   });

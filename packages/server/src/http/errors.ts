@@ -1,3 +1,4 @@
+import type { Duplex } from "node:stream";
 import { ERROR_HTTP_STATUS, type ErrorCode, GyreError } from "@gyre/core";
 import type { FastifyError, FastifyInstance } from "fastify";
 
@@ -11,6 +12,23 @@ const FRAMEWORK_ERRORS: Record<string, ErrorCode> = {
   FST_ERR_BAD_URL: "BAD_REQUEST",
   FST_ERR_ASYNC_CONSTRAINT: "BAD_REQUEST",
 };
+
+/**
+ * Requests too malformed for the HTTP parser (bad Content-Length, oversized headers or URL) never
+ * reach a route; they still get the {error_code, message} envelope, then the socket is closed.
+ */
+export function writeClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === "ECONNRESET" || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const reason =
+    error.code === "HPE_HEADER_OVERFLOW" ? "request line or headers too large" : (error.code ?? "unparsable");
+  const body = JSON.stringify({ error_code: "BAD_REQUEST", message: `Malformed HTTP request: ${reason}.` });
+  socket.end(
+    `HTTP/1.1 ${ERROR_HTTP_STATUS.BAD_REQUEST} Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
 
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | GyreError, request, reply) => {

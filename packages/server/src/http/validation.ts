@@ -4,8 +4,28 @@ import type { z } from "zod";
 const DOCS_HINT = "See the API docs for more information about request parameters.";
 
 function preview(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = Array.isArray(value) ? "[...]" : typeof value === "object" ? "{...}" : String(value);
+  }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/**
+ * The first string holding a NUL character, as a field path: no store keeps NUL in text
+ * (PostgreSQL refuses it), so it is a client error wherever it appears.
+ */
+function nulField(value: unknown, path: string, depth = 0): string | undefined {
+  if (typeof value === "string") return value.includes("\0") ? path || "(request body)" : undefined;
+  if (typeof value !== "object" || value === null || depth > 64) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    if (key.includes("\0")) return path ? `${path}.${key}` : key;
+    const found = nulField(item, path ? `${path}.${key}` : key, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** One zod issue as an MLflow-style message that names the field and the rule. */
@@ -26,7 +46,26 @@ export function parseRequest<C extends RouteContract>(contract: C, payload: unkn
       `The request body of ${contract.path} must be a JSON object, got ${preview(payload)}.`,
     );
   }
-  const result = contract.request.safeParse(payload, { reportInput: true });
+  const nul = nulField(payload, "");
+  if (nul) {
+    throw new GyreError(
+      "INVALID_PARAMETER_VALUE",
+      `Invalid value for parameter '${nul}' supplied: NUL characters are not allowed. ${DOCS_HINT}`,
+    );
+  }
+  let result: ReturnType<typeof contract.request.safeParse>;
+  try {
+    result = contract.request.safeParse(payload, { reportInput: true });
+  } catch (error) {
+    // Only pathological input (nesting deep enough to exhaust the stack) gets here.
+    if (error instanceof RangeError) {
+      throw new GyreError(
+        "INVALID_PARAMETER_VALUE",
+        `The request body of ${contract.path} is nested too deeply.`,
+      );
+    }
+    throw error;
+  }
   if (result.success) return result.data as z.output<C["request"]>;
   throw new GyreError("INVALID_PARAMETER_VALUE", result.error.issues.map(describeIssue).join(" "));
 }

@@ -380,6 +380,10 @@ export function parseFilter(filter: string | undefined, grammar: SearchGrammar):
     const label = `${LABEL[field.entity]} '${field.written}'`;
     i++;
     if (rule.type === "number") {
+      // Numeric attributes are 64-bit integer columns (timestamps, version numbers).
+      if (t.kind === "number" && field.entity === "attribute" && !(Math.abs(t.value) < 2 ** 63)) {
+        throw invalid(`Value ${raw(i - 1)} for ${label} is outside the 64-bit integer range`);
+      }
       if (t.kind === "number") return t.value;
       throw invalid(`Expected numeric value type for ${label}. Found ${raw(i - 1)}`);
     }

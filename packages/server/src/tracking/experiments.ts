@@ -9,6 +9,7 @@ import {
   validateLength,
 } from "@gyre/core";
 import { type SqlBool, sql } from "kysely";
+import { localPathOf } from "../artifacts/store.js";
 import { EXPERIMENT_SEARCH, parseFilter, parseOrderBy } from "../search/filter.js";
 import { decodePageToken, encodePageToken } from "../search/page-token.js";
 import { and, compare, orderTerm } from "../search/sql.js";
@@ -65,9 +66,11 @@ export class ExperimentService {
           .execute();
       }
       if (tags.length > 0) {
+        // One row per key (last wins): PostgreSQL refuses to upsert a row twice in one statement.
+        const unique = new Map(tags.map((t) => [t.key, t.value]));
         await trx
           .insertInto("experiment_tags")
-          .values(tags.map((t) => ({ experiment_id: experimentId, key: t.key, value: t.value })))
+          .values([...unique].map(([key, value]) => ({ experiment_id: experimentId, key, value })))
           .onConflict((oc) =>
             oc.columns(["experiment_id", "key"]).doUpdateSet({ value: sql`excluded.value` }),
           )
@@ -261,6 +264,7 @@ function validateExperimentTag(key: string, value: string): void {
 
 function validateArtifactLocation(location: string): void {
   validateLength("artifact_location", location, LIMITS.artifactLocationLength);
+  if (location.startsWith("file:")) localPathOf(location);
   if (location.startsWith("runs:")) {
     throw invalidParameter(`Invalid artifact_location '${location}': 'runs:' URIs are not allowed.`);
   }

@@ -154,7 +154,7 @@ export class RunLogService {
         .where("run_uuid", "=", req.run_id)
         .where("key", "=", LOG_MODEL_HISTORY_TAG)
         .executeTakeFirst();
-      const history: unknown[] = existing ? (JSON.parse(existing.value) as unknown[]) : [];
+      const history = existing ? parseHistory(existing.value) : [];
       history.push(model);
       await upsertRunTags(trx, req.run_id, [{ key: LOG_MODEL_HISTORY_TAG, value: JSON.stringify(history) }]);
     });
@@ -191,6 +191,21 @@ export class RunLogService {
     });
     return {};
   }
+}
+
+function parseHistory(text: string): unknown[] {
+  let history: unknown;
+  try {
+    history = JSON.parse(text);
+  } catch {
+    history = undefined;
+  }
+  if (!Array.isArray(history)) {
+    throw invalidParameter(
+      `Run tag '${LOG_MODEL_HISTORY_TAG}' does not hold a JSON list, so no model can be appended to it.`,
+    );
+  }
+  return history;
 }
 
 function checkBatchSize(kind: string, count: number, limit: number): void {

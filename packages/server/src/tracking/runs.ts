@@ -33,6 +33,7 @@ export class RunService {
       );
     }
     const name = req.run_name || nameTag || randomRunName();
+    validateRunTag(RUN_NAME_TAG, name);
     tags.push({ key: RUN_NAME_TAG, value: name });
     const runId = randomUUID().replaceAll("-", "");
     const row: RunsTable = {
@@ -74,6 +75,7 @@ export class RunService {
       if (req.status !== undefined) changes.status = req.status;
       if (req.end_time !== undefined) changes.end_time = req.end_time;
       if (req.run_name) {
+        validateRunTag(RUN_NAME_TAG, req.run_name);
         changes.name = req.run_name;
         await upsertRunTags(trx, runId, [{ key: RUN_NAME_TAG, value: req.run_name }]);
       }

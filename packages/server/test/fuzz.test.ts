@@ -1482,67 +1482,75 @@ describe("defects found by fuzzing, fixed", () => {
 
 const backends = await availableBackends();
 
-describe.each(backends.map((b) => [b.name, b] as const))("backend-sensitive inputs (%s)", (name, backend) => {
-  let own: TestServer;
-  let client: RawClient;
-  let runId: string;
+describe.each(backends.map((b) => [b.name, b] as const))(
+  "backend-sensitive inputs (%s)",
+  (_name, backend) => {
+    let own: TestServer;
+    let client: RawClient;
+    let runId: string;
 
-  beforeAll(async () => {
-    own = await startTestServer(backend);
-    client = rawClient(own.baseUrl);
-    const exp = await client.send({
-      method: "POST",
-      path: `${API}experiments/create`,
-      body: JSON.stringify({ name: "edge" }),
-      headers: JSON_CT,
+    beforeAll(async () => {
+      own = await startTestServer(backend);
+      client = rawClient(own.baseUrl);
+      const exp = await client.send({
+        method: "POST",
+        path: `${API}experiments/create`,
+        body: JSON.stringify({ name: "edge" }),
+        headers: JSON_CT,
+      });
+      const run = await client.send({
+        method: "POST",
+        path: `${API}runs/create`,
+        body: JSON.stringify({ experiment_id: (exp.json as { experiment_id: string }).experiment_id }),
+        headers: JSON_CT,
+      });
+      runId = (run.json as { run: { info: { run_id: string } } }).run.info.run_id;
     });
-    const run = await client.send({
-      method: "POST",
-      path: `${API}runs/create`,
-      body: JSON.stringify({ experiment_id: (exp.json as { experiment_id: string }).experiment_id }),
-      headers: JSON_CT,
+
+    afterAll(async () => {
+      client?.close();
+      await own?.close();
     });
-    runId = (run.json as { run: { info: { run_id: string } } }).run.info.run_id;
-  });
 
-  afterAll(async () => {
-    client?.close();
-    await own?.close();
-  });
+    const postTo = (route: string, payload: unknown) =>
+      client.send({
+        method: "POST",
+        path: `${API}${route}`,
+        body: JSON.stringify(payload),
+        headers: JSON_CT,
+      });
 
-  const postTo = (route: string, payload: unknown) =>
-    client.send({ method: "POST", path: `${API}${route}`, body: JSON.stringify(payload), headers: JSON_CT });
-
-  it("NUL characters in names, values, ids and filters are never a 5xx", async () => {
-    const exchanges: [string, RawResponse][] = [
-      ["param value", await postTo("runs/log-parameter", { run_id: runId, key: "p", value: "a\u0000b" })],
-      ["experiment name", await postTo("experiments/create", { name: "nul\u0000name" })],
-      ["run id", await client.send({ method: "GET", path: `${API}runs/get?run_id=%00` })],
-      [
-        "experiment name lookup",
-        await client.send({ method: "GET", path: `${API}experiments/get-by-name?experiment_name=%00` }),
-      ],
-      ["filter", await postTo("runs/search", { experiment_ids: ["1"], filter: "params.p = '\u0000'" })],
-    ];
-    for (const [label, res] of exchanges) checkExchange(label, res, { jsonSuccess: true });
-  });
-
-  it("experiments/create with a repeated tag key is never a 5xx", async () => {
-    const res = await postTo("experiments/create", {
-      name: "dup-tag-keys",
-      tags: [
-        { key: "a", value: "1" },
-        { key: "a", value: "2" },
-      ],
+    it("NUL characters in names, values, ids and filters are never a 5xx", async () => {
+      const exchanges: [string, RawResponse][] = [
+        ["param value", await postTo("runs/log-parameter", { run_id: runId, key: "p", value: "a\u0000b" })],
+        ["experiment name", await postTo("experiments/create", { name: "nul\u0000name" })],
+        ["run id", await client.send({ method: "GET", path: `${API}runs/get?run_id=%00` })],
+        [
+          "experiment name lookup",
+          await client.send({ method: "GET", path: `${API}experiments/get-by-name?experiment_name=%00` }),
+        ],
+        ["filter", await postTo("runs/search", { experiment_ids: ["1"], filter: "params.p = '\u0000'" })],
+      ];
+      for (const [label, res] of exchanges) checkExchange(label, res, { jsonSuccess: true });
     });
-    checkExchange("duplicate experiment tag keys", res, { jsonSuccess: true });
-  });
 
-  it("numeric filter literals beyond int64 are never a 5xx", async () => {
-    const res = await postTo("runs/search", {
-      experiment_ids: ["1"],
-      filter: "attributes.start_time > 99999999999999999999999",
+    it("experiments/create with a repeated tag key is never a 5xx", async () => {
+      const res = await postTo("experiments/create", {
+        name: "dup-tag-keys",
+        tags: [
+          { key: "a", value: "1" },
+          { key: "a", value: "2" },
+        ],
+      });
+      checkExchange("duplicate experiment tag keys", res, { jsonSuccess: true });
     });
-    checkExchange("huge literal", res, { jsonSuccess: true });
-  });
-});
+
+    it("numeric filter literals beyond int64 are never a 5xx", async () => {
+      const res = await postTo("runs/search", {
+        experiment_ids: ["1"],
+        filter: "attributes.start_time > 99999999999999999999999",
+      });
+      checkExchange("huge literal", res, { jsonSuccess: true });
+    });
+  },
+);

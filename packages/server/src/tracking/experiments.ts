@@ -25,7 +25,7 @@ import {
 
 type Experiment = tracking.Experiment;
 
-type ExperimentRow = Omit<ExperimentsTable, "experiment_id"> & { experiment_id: number };
+export type ExperimentRow = Omit<ExperimentsTable, "experiment_id"> & { experiment_id: number };
 
 const PROXY_SCHEME = "mlflow-artifacts:";
 
@@ -182,16 +182,20 @@ export class ExperimentService {
     return {};
   }
 
-  /** The experiment row, for services that create runs in it. */
   async experimentById(experimentId: string): Promise<Experiment> {
+    const [experiment] = await this.withTags([await this.experimentRow(experimentId)]);
+    return experiment!;
+  }
+
+  /** The experiment's own row, without tags: what creating a run in it needs. */
+  async experimentRow(experimentId: string): Promise<ExperimentRow> {
     const row = await this.ctx.db
       .selectFrom("experiments")
       .selectAll()
       .where("experiment_id", "=", experimentKey(experimentId))
       .executeTakeFirst();
     if (!row) throw notFound(`No Experiment with id=${experimentId} exists`);
-    const [experiment] = await this.withTags([row]);
-    return experiment!;
+    return row;
   }
 
   private async requireActive(experimentId: string): Promise<number> {

@@ -34,6 +34,8 @@ export class MetricHistoryService {
     const offset = decodePageToken(req.page_token);
     const end =
       req.max_results === undefined ? series.length : Math.min(series.length, offset + req.max_results);
+    // Building plain objects and letting JSON.stringify format them measured fastest: the cost is
+    // printing 100k doubles, which V8's serializer does better than string concatenation.
     return {
       metrics: nonEmpty(pointsOf(req.metric_key, series, range(Math.min(offset, end), end))),
       next_page_token: end < series.length ? encodePageToken(end) : undefined,

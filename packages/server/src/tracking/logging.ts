@@ -3,14 +3,13 @@ import { GyreError, invalidParameter, LIMITS, notFound, validateKey, validateLen
 import { type Kysely, sql, type Transaction } from "kysely";
 import type { LatestMetricsTable, Schema } from "../store/schema.js";
 import { type Req, type Res, requireRunId, type TrackingContext } from "./context.js";
-import { encodeChunk } from "./metric-series.js";
+import { clampToFinite, encodeChunk } from "./metric-series.js";
 import { requireActiveRun, upsertRunTags, validateRunTag } from "./runs.js";
 
 type Db = Kysely<Schema> | Transaction<Schema>;
 type KeyValue = { key: string; value: string };
 type MetricIn = { key: string; value: number; timestamp: number; step: number };
 
-const MAX_DOUBLE = 1.7976931348623157e308;
 const LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history";
 
 /** Writes to a run: metrics, params, tags, dataset inputs and logged-model records. */
@@ -218,11 +217,13 @@ function checkBatchSize(kind: string, count: number, limit: number): void {
 
 /** Params are write-once: the same value again is fine, a different one is refused. */
 async function insertParams(db: Db, runId: string, params: readonly KeyValue[]): Promise<void> {
-  await db
+  const inserted = await db
     .insertInto("params")
     .values(params.map((p) => ({ run_uuid: runId, key: p.key, value: p.value })))
     .onConflict((oc) => oc.columns(["run_uuid", "key"]).doNothing())
-    .execute();
+    .executeTakeFirst();
+  // Every row new: nothing was logged before, so nothing can conflict.
+  if (Number(inserted.numInsertedOrUpdatedRows) === params.length) return;
   const stored = await db
     .selectFrom("params")
     .select(["key", "value"])
@@ -245,11 +246,6 @@ async function insertParams(db: Db, runId: string, params: readonly KeyValue[]):
   }
 }
 
-/** As MLflow's SQL store does: infinities are clamped to the largest double; NaN is kept. */
-function clamp(value: number): number {
-  return Math.max(-MAX_DOUBLE, Math.min(MAX_DOUBLE, value));
-}
-
 function latestRow(runId: string, metric: MetricIn): LatestMetricsTable {
   const isNan = Number.isNaN(metric.value);
   return {
@@ -257,7 +253,7 @@ function latestRow(runId: string, metric: MetricIn): LatestMetricsTable {
     key: metric.key,
     timestamp: metric.timestamp,
     step: metric.step,
-    value: isNan ? 0 : clamp(metric.value),
+    value: isNan ? 0 : clampToFinite(metric.value),
     is_nan: isNan ? 1 : 0,
   };
 }
@@ -273,10 +269,9 @@ function isLater(a: MetricIn, b: MetricIn): boolean {
 async function insertMetrics(db: Db, runId: string, metrics: readonly MetricIn[]): Promise<void> {
   const byKey = new Map<string, MetricIn[]>();
   for (const metric of metrics) {
-    const clamped = { ...metric, value: Number.isNaN(metric.value) ? metric.value : clamp(metric.value) };
     const list = byKey.get(metric.key);
-    if (list) list.push(clamped);
-    else byKey.set(metric.key, [clamped]);
+    if (list) list.push(metric);
+    else byKey.set(metric.key, [metric]);
   }
   const chunks = [...byKey].map(([key, points]) => {
     const { blob, digest } = encodeChunk(points);

@@ -18,6 +18,13 @@ export interface MetricPoint {
   value: number;
 }
 
+const MAX_DOUBLE = 1.7976931348623157e308;
+
+/** As MLflow's SQL store does: infinities are stored as the largest finite double; NaN stays NaN. */
+export function clampToFinite(value: number): number {
+  return value > MAX_DOUBLE ? MAX_DOUBLE : value < -MAX_DOUBLE ? -MAX_DOUBLE : value;
+}
+
 export function encodeChunk(points: readonly MetricPoint[]): { blob: Buffer; digest: string } {
   const n = points.length;
   const packed = new Float64Array(3 * n);
@@ -25,7 +32,7 @@ export function encodeChunk(points: readonly MetricPoint[]): { blob: Buffer; dig
     const point = points[i]!;
     packed[i] = point.step;
     packed[n + i] = point.timestamp;
-    packed[2 * n + i] = point.value;
+    packed[2 * n + i] = clampToFinite(point.value);
   }
   const blob = Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength);
   // Identical chunks (a client retrying a batch) share a digest and are stored once.

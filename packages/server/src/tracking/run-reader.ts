@@ -51,18 +51,22 @@ export async function loadRuns(db: Kysely<Schema>, runIds: readonly string[]): P
     .selectFrom("params")
     .select(["run_uuid", "key", "value"])
     .where("run_uuid", "in", ids)
+    // Primary-key order: the rows come off the index already sorted by key within each run.
+    .orderBy("run_uuid")
     .orderBy("key")
     .execute();
   const tags = await db
     .selectFrom("tags")
     .select(["run_uuid", "key", "value"])
     .where("run_uuid", "in", ids)
+    .orderBy("run_uuid")
     .orderBy("key")
     .execute();
   const metrics = await db
     .selectFrom("latest_metrics")
     .selectAll()
     .where("run_uuid", "in", ids)
+    .orderBy("run_uuid")
     .orderBy("key")
     .execute();
   const inputs = await db

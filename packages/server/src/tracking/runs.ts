@@ -18,7 +18,7 @@ export class RunService {
   ) {}
 
   async createRun(req: Req<"createRun">): Promise<Res<"createRun">> {
-    const experiment = await this.experiments.experimentById(req.experiment_id);
+    const experiment = await this.experiments.experimentRow(req.experiment_id);
     if (experiment.lifecycle_stage !== "active") {
       throw invalidParameter(
         `The experiment ${req.experiment_id} must be in the 'active' state. Current state is ${experiment.lifecycle_stage}.`,
@@ -69,21 +69,38 @@ export class RunService {
 
   async updateRun(req: Req<"updateRun">): Promise<Res<"updateRun">> {
     const runId = requireRunId(req);
-    const row = await this.ctx.db.transaction().execute(async (trx) => {
-      await requireActiveRun(trx, runId);
-      const changes: Partial<RunsTable> = {};
-      if (req.status !== undefined) changes.status = req.status;
-      if (req.end_time !== undefined) changes.end_time = req.end_time;
-      if (req.run_name) {
-        validateRunTag(RUN_NAME_TAG, req.run_name);
-        changes.name = req.run_name;
-        await upsertRunTags(trx, runId, [{ key: RUN_NAME_TAG, value: req.run_name }]);
+    const changes: Partial<RunsTable> = {};
+    if (req.status !== undefined) changes.status = req.status;
+    if (req.end_time !== undefined) changes.end_time = req.end_time;
+    if (req.run_name) {
+      validateRunTag(RUN_NAME_TAG, req.run_name);
+      changes.name = req.run_name;
+    }
+    // One statement in the common case (status + end time): update the active run and return it.
+    const apply = async (db: Db) => {
+      const row =
+        Object.keys(changes).length > 0
+          ? await db
+              .updateTable("runs")
+              .set(changes)
+              .where("run_uuid", "=", runId)
+              .where("lifecycle_stage", "=", "active")
+              .returningAll()
+              .executeTakeFirst()
+          : await db
+              .selectFrom("runs")
+              .selectAll()
+              .where("run_uuid", "=", runId)
+              .where("lifecycle_stage", "=", "active")
+              .executeTakeFirst();
+      if (!row) {
+        await requireActiveRun(db, runId); // throws the precise error: unknown or not active
+        throw runNotFound(runId);
       }
-      if (Object.keys(changes).length > 0) {
-        await trx.updateTable("runs").set(changes).where("run_uuid", "=", runId).execute();
-      }
-      return trx.selectFrom("runs").selectAll().where("run_uuid", "=", runId).executeTakeFirstOrThrow();
-    });
+      if (req.run_name) await upsertRunTags(db, runId, [{ key: RUN_NAME_TAG, value: req.run_name }]);
+      return row;
+    };
+    const row = req.run_name ? await this.ctx.db.transaction().execute(apply) : await apply(this.ctx.db);
     return { run_info: runInfoOf(row) };
   }
 

@@ -26,6 +26,7 @@ export interface Frame {
 
 export function column(frame: Frame, name: string): Column {
   const found = frame.columns.find((c) => c.name === name);
-  if (!found) throw new Error(`No column '${name}' in frame (columns: ${frame.columns.map((c) => c.name).join(", ")})`);
+  if (!found)
+    throw new Error(`No column '${name}' in frame (columns: ${frame.columns.map((c) => c.name).join(", ")})`);
   return found;
 }

@@ -1,5 +1,16 @@
 export * from "./api/artifacts.js";
 export * from "./api/contract.js";
+export * as registry from "./api/registry.js";
+export {
+  AUDIT_ACTIONS,
+  type AuditAction,
+  AuditEntry,
+  MODEL_VERSION_STAGES,
+  ModelVersion,
+  type ModelVersionStage,
+  RegisteredModel,
+  RegisteredModelAlias,
+} from "./api/registry.js";
 export * as tracking from "./api/tracking.js";
 export {
   type DatasetInput,

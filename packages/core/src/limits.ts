@@ -20,6 +20,8 @@ export const LIMITS = {
   inputTagKey: 255,
   inputTagValue: 500,
   searchMaxResults: 50_000,
+  registryTagValueLength: 100_000,
+  modelAliasLength: 255,
 } as const;
 
 export type EntityKind = "metric" | "param" | "tag";

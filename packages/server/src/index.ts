@@ -1,13 +1,24 @@
 import type { FastifyInstance } from "fastify";
 import { openArtifactStore } from "./artifacts/service.js";
 import { ServerConfig, type ServerConfigInput } from "./config.js";
-import { buildApp } from "./http/app.js";
+import { buildApp, type GyreServices } from "./http/app.js";
+import { createRegistryServices } from "./registry/services.js";
 import { type MetadataDatabase, openMetadataDatabase } from "./store/database.js";
-import { createTrackingServices, type TrackingServices } from "./tracking/services.js";
+import { createTrackingServices } from "./tracking/services.js";
 
 export { embeddedDefaults, ServerConfig, type ServerConfigInput } from "./config.js";
-export { allRoutes } from "./http/app.js";
+export { allRoutes, type GyreServices } from "./http/app.js";
 export { openApiDocument } from "./http/openapi.js";
+export {
+  isModelUri,
+  isRunsUri,
+  type ModelUri,
+  ModelUriResolver,
+  parseModelUri,
+  parseRunsUri,
+  type RunsUri,
+} from "./registry/model-uri.js";
+export type { RegistryServices } from "./registry/services.js";
 export {
   type MetadataDatabase,
   openMetadataDatabase,
@@ -21,7 +32,7 @@ export { GYRE_VERSION, MLFLOW_API_VERSION } from "./version.js";
 export interface Gyre {
   readonly config: ServerConfig;
   readonly database: MetadataDatabase;
-  readonly services: TrackingServices;
+  readonly services: GyreServices;
   readonly app: FastifyInstance;
   /** Starts listening; resolves to the base URL. */
   listen(): Promise<string>;
@@ -31,10 +42,9 @@ export interface Gyre {
 export async function createGyre(input: ServerConfigInput): Promise<Gyre> {
   const config = ServerConfig.parse(input);
   const database = await openMetadataDatabase(config.backendStoreUri);
-  const services = createTrackingServices(
-    { db: database.db, dialect: database.dialect, now: Date.now },
-    openArtifactStore(config.artifactsDestination),
-  );
+  const ctx = { db: database.db, dialect: database.dialect, now: Date.now };
+  const tracking = createTrackingServices(ctx, openArtifactStore(config.artifactsDestination));
+  const services: GyreServices = { tracking, registry: createRegistryServices(ctx, tracking.artifacts) };
   const app = await buildApp(services, { logLevel: config.logLevel, bodyLimitBytes: config.bodyLimitBytes });
   return {
     config,

@@ -52,6 +52,14 @@ describe("meta routes and the OpenAPI document", () => {
     ]);
     const run = getRun.responses["200"].content["application/json"].schema.properties.run;
     expect(run.properties.info.required).toContain("run_id");
+    // The registry: DELETE takes a JSON body, as MLflow's client sends it; one path, three methods.
+    const deleteModel = doc.paths["/api/2.0/mlflow/registered-models/delete"].delete;
+    expect(deleteModel.parameters).toBeUndefined();
+    expect(deleteModel.requestBody.content["application/json"].schema.required).toEqual(["name"]);
+    const alias = doc.paths["/api/2.0/mlflow/registered-models/alias"];
+    expect(Object.keys(alias).sort()).toEqual(["delete", "get", "post"]);
+    expect(alias.get.operationId).toBe("getModelVersionByAlias");
+    expect(doc.paths["/api/2.0/gyre/registry/audit"].get.operationId).toBe("getRegistryAudit");
     const upload = doc.paths["/api/2.0/mlflow-artifacts/artifacts/{path}"].put;
     expect(upload.requestBody.content).toHaveProperty("application/octet-stream");
   });

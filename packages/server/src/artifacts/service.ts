@@ -74,7 +74,11 @@ export class ArtifactService {
     await this.destination.delete(safeArtifactFilePath(path));
   }
 
-  private locate(uri: string): { store: ArtifactStore; base: string } {
+  /**
+   * The store and base path behind an artifact URI: proxied URIs live in the destination store,
+   * file: URIs and plain paths in a local store; other schemes are NOT_IMPLEMENTED.
+   */
+  locate(uri: string): { store: ArtifactStore; base: string } {
     if (uri.startsWith(PROXY_SCHEME)) {
       // mlflow-artifacts:/1/<run>/artifacts, or with an authority: mlflow-artifacts://host:port/1/...
       const path = uri

@@ -2,10 +2,26 @@ import { GyreError, type ParsedRequestOf, type ResponseOf, type RouteContract } 
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { parseRequest } from "./validation.js";
 
+/** What the HTTP layer knows about a call beyond its payload; the handlers pick what they need. */
+export interface CallContext {
+  /** The `x-gyre-user` header: who makes the call, when the client says so. */
+  readonly user?: string;
+}
+
 /** The service call behind each contract, keyed by the contract's operation name. */
 export type Handlers<Routes extends readonly RouteContract[]> = {
-  [C in Routes[number] as C["operation"]]: (request: ParsedRequestOf<C>) => Promise<ResponseOf<C>>;
+  [C in Routes[number] as C["operation"]]: (
+    request: ParsedRequestOf<C>,
+    call: CallContext,
+  ) => Promise<ResponseOf<C>>;
 };
+
+const USER_HEADER = "x-gyre-user";
+
+function callContextOf(request: FastifyRequest): CallContext {
+  const user = request.headers[USER_HEADER];
+  return typeof user === "string" && user.trim() !== "" ? { user: user.trim() } : {};
+}
 
 const UNSUPPORTED_BODY = Symbol("unsupported content type");
 const CONTENT_TYPE_ERROR = "Bad Request. Content-Type must be one of ['application/json'].";
@@ -27,14 +43,18 @@ function parseJsonText(text: string): unknown {
 
 /** Fastify never reads a GET body, so the JSON-body fallback for GET reads the socket itself. */
 async function readGetBody(request: FastifyRequest, limit: number): Promise<unknown> {
+  return parseJsonText(await readText(request.raw, limit));
+}
+
+async function readText(stream: AsyncIterable<unknown>, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of request.raw) {
+  for await (const chunk of stream) {
     size += (chunk as Buffer).length;
     if (size > limit) throw new GyreError("PAYLOAD_TOO_LARGE", `Request body is larger than ${limit} bytes.`);
     chunks.push(chunk as Buffer);
   }
-  return parseJsonText(Buffer.concat(chunks).toString("utf8"));
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 function hasBody(request: FastifyRequest): boolean {
@@ -86,14 +106,26 @@ export function registerJsonRoutes<Routes extends readonly RouteContract[]>(
       );
     }
   });
-  app.addContentTypeParser("*", (_request, payload, done) => {
+  app.addContentTypeParser("*", (request, payload, done) => {
+    // MLflow parses PATCH and DELETE bodies as JSON whatever their content type (spec §2.2).
+    if (request.method === "PATCH" || request.method === "DELETE") {
+      readText(payload, request.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit ?? 1024 * 1024)
+        .then(parseJsonText)
+        .then(
+          (body) => done(null, body),
+          (error: Error) => done(error),
+        );
+      return;
+    }
     payload.resume();
     payload.on("end", () => done(null, UNSUPPORTED_BODY));
     payload.on("error", done);
   });
 
   for (const contract of routes) {
-    const handler = (handlers as Record<string, (request: unknown) => Promise<unknown>>)[contract.operation];
+    const handler = (handlers as Record<string, (request: unknown, call: CallContext) => Promise<unknown>>)[
+      contract.operation
+    ];
     if (!handler) throw new Error(`No handler for ${contract.operation}`);
     const paths = [contract.path, ...prefixes.map((p) => contract.path.replace(p.from, p.to))];
     for (const url of paths) {
@@ -102,7 +134,7 @@ export function registerJsonRoutes<Routes extends readonly RouteContract[]>(
         url,
         handler: async (request, reply) => {
           const parsed = parseRequest(contract, await payloadOf(request));
-          const result = await handler(parsed);
+          const result = await handler(parsed, callContextOf(request));
           return reply.type("application/json").send(JSON.stringify(result));
         },
       });

@@ -1,5 +1,7 @@
-import { artifactRoutes, type RouteContract, tracking } from "@gyre/core";
+import { artifactRoutes, type RouteContract, registry, tracking } from "@gyre/core";
 import Fastify, { type FastifyInstance } from "fastify";
+import { actorOf } from "../registry/context.js";
+import type { RegistryServices } from "../registry/services.js";
 import type { TrackingServices } from "../tracking/services.js";
 import { GYRE_VERSION, MLFLOW_API_VERSION } from "../version.js";
 import { type Handlers, registerJsonRoutes } from "./api-routes.js";
@@ -45,9 +47,51 @@ function trackingHandlers(s: TrackingServices): Handlers<typeof tracking.trackin
   };
 }
 
-export const allRoutes: readonly RouteContract[] = [...tracking.trackingRoutes, ...artifactRoutes];
+/**
+ * Each registry contract mapped to its service call. Writes also get their actor: the request's
+ * user_id, else the x-gyre-user header, else "unknown".
+ */
+function registryHandlers(s: RegistryServices): Handlers<typeof registry.registryRoutes> {
+  return {
+    createRegisteredModel: (r, c) => s.models.createRegisteredModel(r, actorOf(r, c.user)),
+    getRegisteredModel: (r) => s.models.getRegisteredModel(r),
+    renameRegisteredModel: (r, c) => s.models.renameRegisteredModel(r, actorOf(r, c.user)),
+    updateRegisteredModel: (r, c) => s.models.updateRegisteredModel(r, actorOf(r, c.user)),
+    deleteRegisteredModel: (r, c) => s.models.deleteRegisteredModel(r, actorOf(r, c.user)),
+    searchRegisteredModels: (r) => s.search.searchRegisteredModels(r),
+    getLatestVersions: (r) => s.models.getLatestVersions(r),
+    setRegisteredModelTag: (r, c) => s.models.setRegisteredModelTag(r, actorOf(r, c.user)),
+    deleteRegisteredModelTag: (r, c) => s.models.deleteRegisteredModelTag(r, actorOf(r, c.user)),
+    setRegisteredModelAlias: (r, c) => s.aliases.setRegisteredModelAlias(r, actorOf(r, c.user)),
+    deleteRegisteredModelAlias: (r, c) => s.aliases.deleteRegisteredModelAlias(r, actorOf(r, c.user)),
+    getModelVersionByAlias: (r) => s.aliases.getModelVersionByAlias(r),
+    createModelVersion: (r, c) => s.versions.createModelVersion(r, actorOf(r, c.user)),
+    getModelVersion: (r) => s.versions.getModelVersion(r),
+    updateModelVersion: (r, c) => s.versions.updateModelVersion(r, actorOf(r, c.user)),
+    deleteModelVersion: (r, c) => s.versions.deleteModelVersion(r, actorOf(r, c.user)),
+    searchModelVersions: (r) => s.search.searchModelVersions(r),
+    getModelVersionDownloadUri: (r) => s.versions.getModelVersionDownloadUri(r),
+    transitionModelVersionStage: (r, c) => s.versions.transitionModelVersionStage(r, actorOf(r, c.user)),
+    setModelVersionTag: (r, c) => s.versions.setModelVersionTag(r, actorOf(r, c.user)),
+    deleteModelVersionTag: (r, c) => s.versions.deleteModelVersionTag(r, actorOf(r, c.user)),
+    getRegistryAudit: (r) => s.audit.getRegistryAudit(r),
+    resolveModelUri: (r) => s.uris.resolveModelUri(r),
+  };
+}
 
-export async function buildApp(services: TrackingServices, options: AppOptions): Promise<FastifyInstance> {
+export const allRoutes: readonly RouteContract[] = [
+  ...tracking.trackingRoutes,
+  ...registry.registryRoutes,
+  ...artifactRoutes,
+];
+
+/** The services behind the HTTP API, one surface per domain. */
+export interface GyreServices {
+  tracking: TrackingServices;
+  registry: RegistryServices;
+}
+
+export async function buildApp(services: GyreServices, options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logLevel === false ? false : { level: options.logLevel },
     bodyLimit: options.bodyLimitBytes,
@@ -63,11 +107,13 @@ export async function buildApp(services: TrackingServices, options: AppOptions):
   const openApi = JSON.stringify(openApiDocument(allRoutes, GYRE_VERSION));
   app.get("/api/openapi.json", (_request, reply) => reply.type("application/json").send(openApi));
 
+  const ajax = [{ from: "/api/2.0/", to: "/ajax-api/2.0/" }];
   await app.register(async (scope) =>
-    registerJsonRoutes(scope, tracking.trackingRoutes, trackingHandlers(services), [
-      { from: "/api/2.0/", to: "/ajax-api/2.0/" },
-    ]),
+    registerJsonRoutes(scope, tracking.trackingRoutes, trackingHandlers(services.tracking), ajax),
   );
-  await app.register(async (scope) => registerArtifactRoutes(scope, services.artifacts));
+  await app.register(async (scope) =>
+    registerJsonRoutes(scope, registry.registryRoutes, registryHandlers(services.registry), ajax),
+  );
+  await app.register(async (scope) => registerArtifactRoutes(scope, services.tracking.artifacts));
   return app;
 }

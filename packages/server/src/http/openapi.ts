@@ -47,10 +47,10 @@ function operationOf(contract: RouteContract, method: string): Record<string, un
       "404": ERROR_RESPONSE,
     },
   };
-  const inQuery =
-    method === "get" || method === "delete"
-      ? Object.keys(properties).filter((k) => !pathParams.includes(k))
-      : [];
+  // GET takes its fields from the query string; every other method from a JSON body (MLflow's
+  // registry DELETE routes included).
+  const fields = Object.keys(properties).filter((k) => !pathParams.includes(k));
+  const inQuery = method === "get" ? fields : [];
   const parameters = [
     ...pathParams.map((name) => ({ name, in: "path", required: true, schema: { type: "string" } })),
     ...inQuery.map((name) => ({ name, in: "query", required: required.has(name), schema: properties[name] })),
@@ -60,7 +60,7 @@ function operationOf(contract: RouteContract, method: string): Record<string, un
     operation.requestBody = {
       content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
     };
-  } else if (method !== "get" && method !== "delete") {
+  } else if (method !== "get" && fields.length > 0) {
     operation.requestBody = { required: true, content: { "application/json": { schema: request } } };
   }
   return operation;
@@ -96,7 +96,8 @@ export function openApiDocument(routes: readonly RouteContract[], version: strin
     info: {
       title: "Gyre API",
       version,
-      description: "MLflow-compatible tracking API and artifact proxy served by Gyre.",
+      description:
+        "MLflow-compatible tracking and model registry API and artifact proxy served by Gyre, plus Gyre's registry routes (audit log, model URI resolution).",
     },
     paths,
   };

@@ -17,13 +17,15 @@ function preview(value: unknown): string {
  * The first string holding a NUL character, as a field path: no store keeps NUL in text
  * (PostgreSQL refuses it), so it is a client error wherever it appears.
  */
-function nulField(value: unknown, path: string, depth = 0): string | undefined {
-  if (typeof value === "string") return value.includes("\0") ? path || "(request body)" : undefined;
+function nulField(value: unknown, depth = 0): string[] | undefined {
+  if (typeof value === "string") return value.includes("\0") ? [] : undefined;
   if (typeof value !== "object" || value === null || depth > 64) return undefined;
-  for (const [key, item] of Object.entries(value)) {
-    if (key.includes("\0")) return path ? `${path}.${key}` : key;
-    const found = nulField(item, path ? `${path}.${key}` : key, depth + 1);
-    if (found) return found;
+  // The path is built only on a hit: this runs over every field of every request.
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    if (key.includes("\0")) return [key];
+    const found = nulField(record[key], depth + 1);
+    if (found) return [key, ...found];
   }
   return undefined;
 }
@@ -46,8 +48,9 @@ export function parseRequest<C extends RouteContract>(contract: C, payload: unkn
       `The request body of ${contract.path} must be a JSON object, got ${preview(payload)}.`,
     );
   }
-  const nul = nulField(payload, "");
-  if (nul) {
+  const nulPath = nulField(payload);
+  if (nulPath) {
+    const nul = nulPath.length > 0 ? nulPath.join(".") : "(request body)";
     throw new GyreError(
       "INVALID_PARAMETER_VALUE",
       `Invalid value for parameter '${nul}' supplied: NUL characters are not allowed. ${DOCS_HINT}`,

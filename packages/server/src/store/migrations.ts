@@ -142,6 +142,119 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
           values (0, 'Default', 'mlflow-artifacts:/0', 'active', ${now}, ${now})`.execute(db);
       },
     },
+
+    // The model registry. Children reference the model by name (as MLflow's schema does) with
+    // ON UPDATE CASCADE, so a rename is one UPDATE of registered_models that carries versions,
+    // tags and aliases along on both dialects. The audit log has no foreign key: it outlives
+    // deletions, and follows a model through renames by its surrogate model_id.
+    "0002_registry": {
+      async up(db: Kysely<unknown>) {
+        const models = db.schema.createTable("registered_models");
+        await (dialect === "sqlite"
+          ? models.addColumn("model_id", "integer", (c) => c.primaryKey().autoIncrement())
+          : models.addColumn("model_id", "bigserial", (c) => c.primaryKey())
+        )
+          .addColumn("name", text, (c) => c.notNull().unique())
+          .addColumn("creation_time", bigint, (c) => c.notNull())
+          .addColumn("last_updated_time", bigint, (c) => c.notNull())
+          .addColumn("description", text)
+          .execute();
+
+        await db.schema
+          .createTable("registered_model_tags")
+          .addColumn("name", text, (c) =>
+            c.notNull().references("registered_models.name").onDelete("cascade").onUpdate("cascade"),
+          )
+          .addColumn("key", text, (c) => c.notNull())
+          .addColumn("value", text, (c) => c.notNull())
+          .addPrimaryKeyConstraint("registered_model_tags_pk", ["name", "key"])
+          .modifyEnd(clustered)
+          .execute();
+
+        // A deleted version keeps its row (deleted_time set), so max(version)+1 never reuses it.
+        await db.schema
+          .createTable("model_versions")
+          .addColumn("name", text, (c) =>
+            c.notNull().references("registered_models.name").onDelete("cascade").onUpdate("cascade"),
+          )
+          .addColumn("version", "integer", (c) => c.notNull())
+          .addColumn("creation_time", bigint, (c) => c.notNull())
+          .addColumn("last_updated_time", bigint, (c) => c.notNull())
+          .addColumn("description", text)
+          .addColumn("user_id", text)
+          .addColumn("current_stage", text, (c) => c.notNull())
+          .addColumn("source", text, (c) => c.notNull())
+          // Where the files are: the source with runs:/ and models:/ resolved (get-download-uri).
+          .addColumn("storage_location", text, (c) => c.notNull())
+          .addColumn("run_id", text)
+          .addColumn("run_link", text)
+          .addColumn("status", text, (c) => c.notNull())
+          .addColumn("status_message", text)
+          .addColumn("deleted_time", bigint)
+          .addColumn("format", text)
+          .addColumn("signature", text)
+          .addColumn("input_example", text)
+          .addColumn("run_metrics", text)
+          .addPrimaryKeyConstraint("model_versions_pk", ["name", "version"])
+          .execute();
+        await db.schema.createIndex("model_versions_run_id").on("model_versions").column("run_id").execute();
+
+        await db.schema
+          .createTable("model_version_tags")
+          .addColumn("name", text, (c) => c.notNull())
+          .addColumn("version", "integer", (c) => c.notNull())
+          .addColumn("key", text, (c) => c.notNull())
+          .addColumn("value", text, (c) => c.notNull())
+          .addPrimaryKeyConstraint("model_version_tags_pk", ["name", "version", "key"])
+          .addForeignKeyConstraint(
+            "model_version_tags_version",
+            ["name", "version"],
+            "model_versions",
+            ["name", "version"],
+            (fk) => fk.onDelete("cascade").onUpdate("cascade"),
+          )
+          .modifyEnd(clustered)
+          .execute();
+
+        // Only the version reference cascades: a second cascade on `name` straight from
+        // registered_models would update the same row twice in one statement.
+        await db.schema
+          .createTable("registered_model_aliases")
+          .addColumn("name", text, (c) => c.notNull())
+          .addColumn("alias", text, (c) => c.notNull())
+          .addColumn("version", "integer", (c) => c.notNull())
+          .addPrimaryKeyConstraint("registered_model_aliases_pk", ["name", "alias"])
+          .addForeignKeyConstraint(
+            "registered_model_aliases_version",
+            ["name", "version"],
+            "model_versions",
+            ["name", "version"],
+            (fk) => fk.onDelete("cascade").onUpdate("cascade"),
+          )
+          .execute();
+
+        const audit = db.schema.createTable("registry_audit");
+        await (dialect === "sqlite"
+          ? audit.addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+          : audit.addColumn("id", "bigserial", (c) => c.primaryKey())
+        )
+          .addColumn("model_id", bigint, (c) => c.notNull())
+          .addColumn("name", text, (c) => c.notNull())
+          .addColumn("version", "integer")
+          .addColumn("action", text, (c) => c.notNull())
+          .addColumn("actor", text, (c) => c.notNull())
+          .addColumn("timestamp", bigint, (c) => c.notNull())
+          .addColumn("before", text)
+          .addColumn("after", text)
+          .execute();
+        await db.schema
+          .createIndex("registry_audit_model")
+          .on("registry_audit")
+          .columns(["model_id", "id"])
+          .execute();
+        await db.schema.createIndex("registry_audit_name").on("registry_audit").column("name").execute();
+      },
+    },
   };
 }
 

@@ -78,6 +78,70 @@ export interface InputTagsTable {
   value: string;
 }
 
+export interface RegisteredModelsTable {
+  model_id: Generated<number>;
+  name: string;
+  creation_time: number;
+  last_updated_time: number;
+  description: string | null;
+}
+
+export interface RegisteredModelTagsTable {
+  name: string;
+  key: string;
+  value: string;
+}
+
+/** A version row; `deleted_time` marks a soft-deleted version, whose number stays taken. */
+export interface ModelVersionsTable {
+  name: string;
+  version: number;
+  creation_time: number;
+  last_updated_time: number;
+  description: string | null;
+  user_id: string | null;
+  current_stage: string;
+  source: string;
+  storage_location: string;
+  run_id: string | null;
+  run_link: string | null;
+  status: string;
+  status_message: string | null;
+  deleted_time: number | null;
+  /** Gyre: read from the model's manifest at registration. */
+  format: string | null;
+  signature: string | null;
+  input_example: string | null;
+  /** Gyre: JSON `[{key, value}]` of the run's latest metrics at registration. */
+  run_metrics: string | null;
+}
+
+export interface ModelVersionTagsTable {
+  name: string;
+  version: number;
+  key: string;
+  value: string;
+}
+
+export interface RegisteredModelAliasesTable {
+  name: string;
+  alias: string;
+  version: number;
+}
+
+/** Append-only; `before` / `after` are JSON objects as text. */
+export interface RegistryAuditTable {
+  id: Generated<number>;
+  model_id: number;
+  name: string;
+  version: number | null;
+  action: string;
+  actor: string;
+  timestamp: number;
+  before: string | null;
+  after: string | null;
+}
+
 export interface Schema {
   experiments: ExperimentsTable;
   experiment_tags: ExperimentTagsTable;
@@ -89,4 +153,10 @@ export interface Schema {
   datasets: DatasetsTable;
   inputs: InputsTable;
   input_tags: InputTagsTable;
+  registered_models: RegisteredModelsTable;
+  registered_model_tags: RegisteredModelTagsTable;
+  model_versions: ModelVersionsTable;
+  model_version_tags: ModelVersionTagsTable;
+  registered_model_aliases: RegisteredModelAliasesTable;
+  registry_audit: RegistryAuditTable;
 }

@@ -1,0 +1,67 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Prediction } from "../runtime/predictor.js";
+import { describeIssues, v1PredictRequest } from "./contracts.js";
+import { invalid } from "./decode.js";
+import {
+  acceptRawBodies,
+  bodyOf,
+  contextOf,
+  installErrorJson,
+  installRequestIds,
+  noRoute,
+  notServed,
+  resolveModel,
+} from "./http.js";
+import { decodeInstances, parseJsonBody } from "./mlflow.js";
+import type { ServingRoutesOptions } from "./routes.js";
+import { flatJson, nest } from "./tensors-json.js";
+
+const PREDICT_SUFFIX = ":predict";
+
+/** One prediction per row: the single output's row, or an object of every output's row. */
+function v1Predictions(prediction: Prediction): unknown[] {
+  const outputs = prediction.outputs.map((o) => ({
+    name: o.name,
+    rows: nest(flatJson(o.data, o.type), o.shape) as unknown[],
+  }));
+  if (outputs.length === 1) return outputs[0]!.rows;
+  return Array.from({ length: prediction.rows }, (_, r) =>
+    Object.fromEntries(outputs.map((o) => [o.name, o.rows[r]])),
+  );
+}
+
+/** KServe's V1 protocol, mounted under /v1; failures are `{"error": "..."}`. */
+export function registerV1Routes(scope: FastifyInstance, options: ServingRoutesOptions): void {
+  const { models } = options;
+  installRequestIds(scope);
+  acceptRawBodies(scope, options.bodyLimitBytes);
+  installErrorJson(scope);
+
+  scope.get(
+    "/models/:model_name",
+    (request: FastifyRequest<{ Params: { model_name: string } }>, reply: FastifyReply) => {
+      const name = request.params.model_name;
+      const served = models.resolve(name, undefined, contextOf(request, reply));
+      if (!served) throw notServed(name, undefined);
+      return reply.send({ name, ready: served.predictor.ready });
+    },
+  );
+
+  // The model name and the verb share one path segment ("churn:predict"), so match it here.
+  scope.post(
+    "/models/:target",
+    async (request: FastifyRequest<{ Params: { target: string } }>, reply: FastifyReply) => {
+      const { target } = request.params;
+      if (!target.endsWith(PREDICT_SUFFIX)) {
+        return reply.status(404).send({ error: noRoute(request) });
+      }
+      const name = target.slice(0, -PREDICT_SUFFIX.length);
+      const served = resolveModel(models, name, undefined, contextOf(request, reply));
+      const parsed = v1PredictRequest.safeParse(parseJsonBody(bodyOf(request).toString("utf8")));
+      if (!parsed.success) throw invalid(`Invalid predict request: ${describeIssues(parsed.error)}`);
+      const batch = decodeInstances(served.predictor.schema, parsed.data.instances);
+      const prediction = await served.predictor.predict(batch);
+      return reply.type("application/json").send(JSON.stringify({ predictions: v1Predictions(prediction) }));
+    },
+  );
+}

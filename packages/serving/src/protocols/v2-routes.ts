@@ -1,0 +1,115 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { HEADER_LENGTH_HEADER } from "./binary-tensors.js";
+import { describeIssues, type V2InferenceRequest, v2InferenceRequest } from "./contracts.js";
+import { invalid } from "./decode.js";
+import {
+  acceptRawBodies,
+  bodyOf,
+  contextOf,
+  installErrorJson,
+  installRequestIds,
+  notServed,
+  resolveModel,
+} from "./http.js";
+import type { ServingRoutesOptions } from "./routes.js";
+import { decodeV2Inputs, encodeV2Response, modelMetadata } from "./v2.js";
+
+type ModelParams = { model_name: string; model_version?: string };
+
+export const V2_EXTENSIONS = ["binary_tensor_data"];
+
+/** The JSON header and the binary part of an inference request body. */
+function splitBody(request: FastifyRequest): { json: V2InferenceRequest; binary: Uint8Array | undefined } {
+  const body = bodyOf(request);
+  const header = request.headers[HEADER_LENGTH_HEADER];
+  let jsonBytes: Uint8Array = body;
+  let binary: Uint8Array | undefined;
+  if (header !== undefined) {
+    const length = Number(header);
+    if (!Number.isInteger(length) || length < 0 || length > body.length) {
+      throw invalid(
+        `${HEADER_LENGTH_HEADER} ${JSON.stringify(header)} is not a length within the ${body.length}-byte body.`,
+      );
+    }
+    jsonBytes = body.subarray(0, length);
+    binary = body.subarray(length);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(
+      Buffer.from(jsonBytes.buffer, jsonBytes.byteOffset, jsonBytes.length).toString("utf8"),
+    );
+  } catch (error) {
+    throw invalid(`Malformed JSON request body: ${(error as Error).message}`);
+  }
+  const result = v2InferenceRequest.safeParse(parsed);
+  if (!result.success) throw invalid(`Invalid inference request: ${describeIssues(result.error)}`);
+  return { json: result.data, binary };
+}
+
+/** Open Inference Protocol v2 routes, mounted under /v2; failures are `{"error": "..."}`. */
+export function registerV2Routes(scope: FastifyInstance, options: ServingRoutesOptions): void {
+  const { models } = options;
+  installRequestIds(scope);
+  acceptRawBodies(scope, options.bodyLimitBytes);
+  installErrorJson(scope);
+
+  const serverMetadata = JSON.stringify({
+    name: options.serverName ?? "gyre",
+    version: options.serverVersion ?? "0.1.0",
+    extensions: V2_EXTENSIONS,
+  });
+  scope.get("/", (_request, reply) => reply.type("application/json").send(serverMetadata));
+  scope.get("/health/live", (_request, reply) => reply.send({ live: true }));
+  scope.get("/health/ready", (_request, reply) => {
+    const ready = models.list().every((m) => m.predictor.ready);
+    return reply.status(ready ? 200 : 503).send({ ready });
+  });
+
+  const metadata = (request: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
+    const { model_name: name, model_version: version } = request.params;
+    const served = resolveModel(models, name, version, contextOf(request, reply));
+    const versions = models
+      .list()
+      .filter((m) => m.name === name && m.version !== undefined)
+      .map((m) => m.version!);
+    return reply.send(modelMetadata(name, versions, served.predictor.schema, served.predictor.outputs));
+  };
+  scope.get("/models/:model_name", metadata);
+  scope.get("/models/:model_name/versions/:model_version", metadata);
+
+  const ready = (request: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
+    const { model_name: name, model_version: version } = request.params;
+    const served = models.resolve(name, version, contextOf(request, reply));
+    if (!served) throw notServed(name, version);
+    const isReady = served.predictor.ready;
+    return reply.status(isReady ? 200 : 503).send({ name, ready: isReady });
+  };
+  scope.get("/models/:model_name/ready", ready);
+  scope.get("/models/:model_name/versions/:model_version/ready", ready);
+
+  const infer = async (request: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
+    const { model_name: name, model_version: version } = request.params;
+    const context = contextOf(request, reply);
+    const served = resolveModel(models, name, version, context);
+    const { json, binary } = splitBody(request);
+    const predictor = served.predictor;
+    const batch = decodeV2Inputs(predictor.schema, json, binary);
+    const prediction = await predictor.predict(batch);
+    const answer = encodeV2Response(
+      json,
+      prediction,
+      { name: served.name, version: served.version, outputs: predictor.outputs },
+      json.id ?? context.requestId,
+    );
+    const text = JSON.stringify(answer.body);
+    if (answer.binary.length === 0) return reply.type("application/json").send(text);
+    const header = Buffer.from(text, "utf8");
+    return reply
+      .header(HEADER_LENGTH_HEADER, String(header.length))
+      .type("application/octet-stream")
+      .send(Buffer.concat([header, ...answer.binary]));
+  };
+  scope.post("/models/:model_name/infer", infer);
+  scope.post("/models/:model_name/versions/:model_version/infer", infer);
+}

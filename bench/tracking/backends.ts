@@ -1,15 +1,12 @@
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pg from "pg";
+import {
+  postgresUnreachable,
+  type ScratchStore,
+  scratchPostgresStore,
+  scratchSqliteStore,
+} from "@gyre/server/testing";
 
 /** A fresh, private metadata store for one benchmark run, removed by dispose(). */
-export interface Store {
-  uri: string;
-  artifacts: string;
-  dispose(): Promise<void>;
-}
+export type Store = ScratchStore;
 
 export type BackendName = "sqlite" | "postgresql";
 export const BACKENDS: readonly BackendName[] = ["sqlite", "postgresql"];
@@ -25,42 +22,11 @@ export async function provision(backend: BackendName): Promise<Store> {
 }
 
 function provisionSqlite(): Store {
-  const dir = mkdtempSync(join(tmpdir(), "gyre-bench-"));
-  return {
-    uri: `sqlite:///${dir}/gyre.db`,
-    artifacts: join(dir, "artifacts"),
-    dispose: async () => rmSync(dir, { recursive: true, force: true }),
-  };
-}
-
-async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 3000 });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
+  return scratchSqliteStore("gyre-bench-");
 }
 
 async function provisionPostgres(): Promise<Store> {
-  try {
-    await withAdmin((c) => c.query("select 1"));
-  } catch (error) {
-    throw new BackendUnavailable(`PostgreSQL unreachable at ${POSTGRES_ADMIN_URL}: ${String(error)}`);
-  }
-  // Unique per run: a crashed earlier run's database never collides with this one.
-  const database = `gyre_bench_${process.pid}_${randomBytes(4).toString("hex")}`;
-  await withAdmin((c) => c.query(`create database ${database}`));
-  const dir = mkdtempSync(join(tmpdir(), "gyre-bench-"));
-  const url = new URL(POSTGRES_ADMIN_URL);
-  url.pathname = `/${database}`;
-  return {
-    uri: url.toString(),
-    artifacts: join(dir, "artifacts"),
-    dispose: async () => {
-      rmSync(dir, { recursive: true, force: true });
-      await withAdmin((c) => c.query(`drop database if exists ${database} with (force)`));
-    },
-  };
+  const reason = await postgresUnreachable(POSTGRES_ADMIN_URL);
+  if (reason !== undefined) throw new BackendUnavailable(reason);
+  return scratchPostgresStore(POSTGRES_ADMIN_URL, "gyre_bench");
 }

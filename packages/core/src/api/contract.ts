@@ -32,3 +32,12 @@ export type RequestOf<C extends RouteContract> = z.input<C["request"]>;
 /** What a service receives (after coercion and defaults). */
 export type ParsedRequestOf<C extends RouteContract> = z.output<C["request"]>;
 export type ResponseOf<C extends RouteContract> = z.output<C["response"]>;
+
+/** The keys of a contracts module (`tracking`, `registry`, …) that name routes. */
+export type RouteNames<M> = { [K in keyof M]: M[K] extends RouteContract ? K : never }[keyof M];
+/** The validated request route K of module M hands to its service. */
+export type RouteRequest<M, K extends RouteNames<M>> = M[K] extends RouteContract
+  ? ParsedRequestOf<M[K]>
+  : never;
+/** The response a service returns for route K of module M. */
+export type RouteResponse<M, K extends RouteNames<M>> = M[K] extends RouteContract ? ResponseOf<M[K]> : never;

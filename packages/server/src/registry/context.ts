@@ -5,9 +5,9 @@ import {
   MODEL_VERSION_STAGES,
   type ModelVersionStage,
   notFound,
-  type ParsedRequestOf,
-  type ResponseOf,
-  type RouteContract,
+  type RouteNames,
+  type RouteRequest,
+  type RouteResponse,
   type registry,
   validateKey,
   validateLength,
@@ -32,17 +32,10 @@ export type Actor = string;
 export const UNKNOWN_ACTOR = "unknown";
 
 type RegistryRoutes = typeof registry;
-type RouteName = {
-  [K in keyof RegistryRoutes]: RegistryRoutes[K] extends RouteContract ? K : never;
-}[keyof RegistryRoutes];
 /** The validated request a registry route hands to its service. */
-export type Req<K extends RouteName> = RegistryRoutes[K] extends RouteContract
-  ? ParsedRequestOf<RegistryRoutes[K]>
-  : never;
+export type Req<K extends RouteNames<RegistryRoutes>> = RouteRequest<RegistryRoutes, K>;
 /** The response a registry service returns for a route. */
-export type Res<K extends RouteName> = RegistryRoutes[K] extends RouteContract
-  ? ResponseOf<RegistryRoutes[K]>
-  : never;
+export type Res<K extends RouteNames<RegistryRoutes>> = RouteResponse<RegistryRoutes, K>;
 
 // ---- Errors, worded as MLflow's SQL registry store words them ----
 

@@ -1,9 +1,9 @@
 import {
   GyreError,
   notFound,
-  type ParsedRequestOf,
-  type ResponseOf,
-  type RouteContract,
+  type RouteNames,
+  type RouteRequest,
+  type RouteResponse,
   type tracking,
 } from "@gyre/core";
 import type { Kysely } from "kysely";
@@ -51,14 +51,7 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 type TrackingRoutes = typeof tracking;
-type RouteName = {
-  [K in keyof TrackingRoutes]: TrackingRoutes[K] extends RouteContract ? K : never;
-}[keyof TrackingRoutes];
 /** The validated request a tracking route hands to its service. */
-export type Req<K extends RouteName> = TrackingRoutes[K] extends RouteContract
-  ? ParsedRequestOf<TrackingRoutes[K]>
-  : never;
+export type Req<K extends RouteNames<TrackingRoutes>> = RouteRequest<TrackingRoutes, K>;
 /** The response a tracking service returns for a route. */
-export type Res<K extends RouteName> = TrackingRoutes[K] extends RouteContract
-  ? ResponseOf<TrackingRoutes[K]>
-  : never;
+export type Res<K extends RouteNames<TrackingRoutes>> = RouteResponse<TrackingRoutes, K>;

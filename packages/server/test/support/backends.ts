@@ -1,8 +1,9 @@
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pg from "pg";
+import {
+  postgresUnreachable,
+  type ScratchStore,
+  scratchPostgresStore,
+  scratchSqliteStore,
+} from "../../src/testing/index.js";
 
 /**
  * The metadata-store backends every conformance test runs against. Each `create()` gives a fresh,
@@ -11,7 +12,7 @@ import pg from "pg";
  */
 export interface Backend {
   name: "sqlite" | "postgres";
-  create(): Promise<{ uri: string; artifacts: string; dispose(): Promise<void> }>;
+  create(): Promise<ScratchStore>;
 }
 
 const POSTGRES_ADMIN_URL =
@@ -19,58 +20,20 @@ const POSTGRES_ADMIN_URL =
 
 export const sqliteBackend: Backend = {
   name: "sqlite",
-  async create() {
-    const dir = mkdtempSync(join(tmpdir(), "gyre-test-"));
-    return {
-      uri: `sqlite:///${dir}/gyre.db`,
-      artifacts: join(dir, "artifacts"),
-      dispose: async () => rmSync(dir, { recursive: true, force: true }),
-    };
-  },
+  create: async () => scratchSqliteStore("gyre-test-"),
 };
-
-async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 3000 });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 export const postgresBackend: Backend = {
   name: "postgres",
-  async create() {
-    const database = `gyre_test_${process.pid}_${randomBytes(4).toString("hex")}`;
-    await withAdmin((c) => c.query(`create database ${database}`));
-    const dir = mkdtempSync(join(tmpdir(), "gyre-test-"));
-    const url = new URL(POSTGRES_ADMIN_URL);
-    url.pathname = `/${database}`;
-    return {
-      uri: url.toString(),
-      artifacts: join(dir, "artifacts"),
-      dispose: async () => {
-        rmSync(dir, { recursive: true, force: true });
-        await withAdmin((c) => c.query(`drop database if exists ${database} with (force)`));
-      },
-    };
-  },
+  create: () => scratchPostgresStore(POSTGRES_ADMIN_URL, "gyre_test"),
 };
 
 async function postgresReachable(): Promise<boolean> {
-  try {
-    await withAdmin((c) => c.query("select 1"));
-    return true;
-  } catch (error) {
-    if (process.env.CI === "true") {
-      throw new Error(`CI=true but PostgreSQL is unreachable at ${POSTGRES_ADMIN_URL}: ${String(error)}`);
-    }
-    console.warn(
-      `\n*** NOTICE: PostgreSQL unreachable at ${POSTGRES_ADMIN_URL} (${String(error)}); PostgreSQL tests are SKIPPED. ***\n`,
-    );
-    return false;
-  }
+  const reason = await postgresUnreachable(POSTGRES_ADMIN_URL);
+  if (reason === undefined) return true;
+  if (process.env.CI === "true") throw new Error(`CI=true but ${reason}`);
+  console.warn(`\n*** NOTICE: ${reason}; PostgreSQL tests are SKIPPED. ***\n`);
+  return false;
 }
 
 /** SQLite always; PostgreSQL when reachable (always under CI=true). */

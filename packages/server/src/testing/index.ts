@@ -1,0 +1,6 @@
+export {
+  postgresUnreachable,
+  type ScratchStore,
+  scratchPostgresStore,
+  scratchSqliteStore,
+} from "./scratch-stores.js";

@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import type { Readable } from "node:stream";
 import type { tracking } from "@gyre/core";
 import { nonEmpty, type Req, type Res, requireRunId, type TrackingContext } from "../tracking/context.js";
-import { runNotFound } from "../tracking/runs.js";
+import { runArtifactUri } from "../tracking/runs.js";
 import { LocalArtifactStore } from "./local.js";
 import {
   type ArtifactStore,
@@ -38,21 +38,16 @@ export class ArtifactService {
 
   async listArtifacts(req: Req<"listArtifacts">): Promise<Res<"listArtifacts">> {
     const runId = requireRunId(req);
-    const run = await this.ctx.db
-      .selectFrom("runs")
-      .select("artifact_uri")
-      .where("run_uuid", "=", runId)
-      .executeTakeFirst();
-    if (!run) throw runNotFound(runId);
+    const artifactUri = await runArtifactUri(this.ctx.db, runId);
     const dir = safeArtifactPath(req.path);
-    const { store, base } = this.locate(run.artifact_uri);
+    const { store, base } = this.locate(artifactUri);
     const entries = await store.list(joinPath(base, dir));
     const files: tracking.FileInfo[] = entries.map((e) => ({
       path: joinPath(dir, e.name),
       is_dir: e.isDir,
       file_size: e.size,
     }));
-    return { root_uri: run.artifact_uri, files: nonEmpty(files) };
+    return { root_uri: artifactUri, files: nonEmpty(files) };
   }
 
   async list(path: string | undefined): Promise<{ files?: tracking.FileInfo[] }> {

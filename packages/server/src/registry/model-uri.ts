@@ -1,7 +1,7 @@
 import { type GyreError, invalidParameter, type ModelVersionStage, notFound } from "@gyre/core";
 import { safeArtifactPath } from "../artifacts/store.js";
 import type { ModelVersionsTable } from "../store/schema.js";
-import { runNotFound } from "../tracking/runs.js";
+import { runArtifactUri as artifactRootOf } from "../tracking/runs.js";
 import {
   canonicalStage,
   type Db,
@@ -140,13 +140,8 @@ export class ModelUriResolver {
   /** The artifact URI of a runs:/ URI: the run's artifact root joined with the path. */
   async runArtifactUri(uri: string | RunsUri, db: Db = this.ctx.db): Promise<string> {
     const parsed = typeof uri === "string" ? parseRunsUri(uri) : uri;
-    const run = await db
-      .selectFrom("runs")
-      .select("artifact_uri")
-      .where("run_uuid", "=", parsed.runId)
-      .executeTakeFirst();
-    if (!run) throw runNotFound(parsed.runId);
-    const root = run.artifact_uri.replace(/\/+$/, "");
+    const artifactUri = await artifactRootOf(db, parsed.runId);
+    const root = artifactUri.replace(/\/+$/, "");
     return parsed.path === "" ? root : `${root}/${parsed.path}`;
   }
 

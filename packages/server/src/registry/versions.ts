@@ -2,7 +2,7 @@ import { invalidParameter, type ModelVersion } from "@gyre/core";
 import type { ArtifactService } from "../artifacts/service.js";
 import type { ModelVersionsTable } from "../store/schema.js";
 import { metricOf } from "../tracking/run-reader.js";
-import { runNotFound } from "../tracking/runs.js";
+import { runArtifactUri } from "../tracking/runs.js";
 import { appendAudit } from "./audit.js";
 import {
   type Actor,
@@ -312,14 +312,9 @@ export class ModelVersionService {
   private async resolveSource(source: string, runId: string | undefined): Promise<ResolvedSource> {
     if (isLocalSource(source)) {
       if (runId === undefined) throw invalidLocalSource(source);
-      const run = await this.ctx.db
-        .selectFrom("runs")
-        .select("artifact_uri")
-        .where("run_uuid", "=", runId)
-        .executeTakeFirst();
-      if (!run) throw runNotFound(runId);
+      const artifactUri = await runArtifactUri(this.ctx.db, runId);
       // MLflow names the resolved path in this message.
-      if (!isInsideRunArtifacts(source, run.artifact_uri)) throw invalidLocalSource(localPath(source));
+      if (!isInsideRunArtifacts(source, artifactUri)) throw invalidLocalSource(localPath(source));
       return { runId, storageLocation: source };
     }
     validateRemoteSource(source);

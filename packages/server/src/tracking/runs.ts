@@ -128,6 +128,17 @@ export function runNotFound(runId: string) {
   return notFound(`Run with id=${runId} not found`);
 }
 
+/** The run's artifact root URI; RESOURCE_DOES_NOT_EXIST for an unknown run. */
+export async function runArtifactUri(db: Db, runId: string): Promise<string> {
+  const run = await db
+    .selectFrom("runs")
+    .select("artifact_uri")
+    .where("run_uuid", "=", runId)
+    .executeTakeFirst();
+  if (!run) throw runNotFound(runId);
+  return run.artifact_uri;
+}
+
 /** Writes to a run need it to exist and be active; returns its experiment. */
 export async function requireActiveRun(db: Db, runId: string): Promise<{ experiment_id: number }> {
   const run = await db

@@ -66,8 +66,8 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
             .addPrimaryKeyConstraint(`${table}_pk`, ["run_uuid", "key"])
             .modifyEnd(clustered)
             .execute();
-          // Filters such as params.p0 = 'v3' start from the key, not the run.
-          await db.schema.createIndex(`${table}_key_value`).on(table).columns(["key", "value"]).execute();
+          // No (key, value) index: run search probes each candidate run's primary key, and every
+          // extra index is one more B-tree written per logged param or tag.
         }
 
         const chunks = db.schema.createTable("metric_chunks");
@@ -94,11 +94,6 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
           .addColumn("is_nan", "smallint", (c) => c.notNull())
           .addPrimaryKeyConstraint("latest_metrics_pk", ["run_uuid", "key"])
           .modifyEnd(clustered)
-          .execute();
-        await db.schema
-          .createIndex("latest_metrics_key_value")
-          .on("latest_metrics")
-          .columns(["key", "value"])
           .execute();
 
         await db.schema

@@ -6,7 +6,10 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const BENCHMARKS = [{ name: "tracking", entry: "dist/tracking/main.js" }];
+const BENCHMARKS = [
+  { name: "tracking", entry: "dist/tracking/main.js" },
+  { name: "serving", entry: "dist/serving/main.js" },
+];
 
 let failed = false;
 for (const { name, entry } of BENCHMARKS) {

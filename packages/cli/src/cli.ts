@@ -1,17 +1,25 @@
 import { GyreError } from "@gyre/sdk";
 import type { Command } from "./command.js";
+import { dataCommands } from "./commands/data.js";
 import { experimentsCreateCommand, experimentsListCommand } from "./commands/experiments.js";
+import { modelsCommands } from "./commands/models.js";
+import { predictCommand } from "./commands/predict.js";
 import { runsListCommand, runsShowCommand } from "./commands/runs.js";
+import { serveCommand } from "./commands/serve.js";
 import { serverCommand } from "./commands/server.js";
 import { type CliContext, printLine } from "./io.js";
 import { UsageError } from "./usage-error.js";
 
 const COMMANDS: readonly Command[] = [
   serverCommand,
+  serveCommand,
   experimentsListCommand,
   experimentsCreateCommand,
   runsListCommand,
   runsShowCommand,
+  ...modelsCommands,
+  predictCommand,
+  ...dataCommands,
 ];
 
 const HELP_FLAGS = new Set(["-h", "--help", "help"]);

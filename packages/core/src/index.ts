@@ -1,5 +1,29 @@
 export * from "./api/artifacts.js";
 export * from "./api/contract.js";
+export * as datasets from "./api/datasets.js";
+export {
+  type ColumnDrift,
+  type ColumnProfile,
+  DATASET_UPLOAD_ROOT,
+  type DatasetColumn,
+  type DatasetFile,
+  type DatasetProfile,
+  type DatasetRef,
+  type DatasetVersion,
+  type DriftReport,
+  type DriftTest,
+  datasetUri,
+  type Expectation,
+  type ExpectationResult,
+  ExpectationSuite,
+  formatDatasetRef,
+  PROFILE_QUANTILES,
+  parseDatasetRef,
+  parseExpectationSuite,
+  parseExpectationSuiteJson,
+  type ValidationRecord,
+  type ValidationResult,
+} from "./api/datasets.js";
 export * as registry from "./api/registry.js";
 export {
   AUDIT_ACTIONS,
@@ -29,3 +53,7 @@ export {
 export * from "./api/wire.js";
 export * from "./errors.js";
 export * from "./limits.js";
+export * from "./model/manifest.js";
+export * from "./model/mlflow-signature.js";
+export * from "./model/signature.js";
+export * from "./model/value-types.js";

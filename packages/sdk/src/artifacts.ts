@@ -40,6 +40,11 @@ export class RunArtifacts {
     return uploaded;
   }
 
+  /** Uploads one file to an exact artifact path (relative to the run's artifact root). */
+  async uploadFileAs(localPath: string, artifactPath: string): Promise<void> {
+    await this.put(localPath, joinArtifactPath(artifactPath));
+  }
+
   async download(artifactPath: string, destinationFile: string): Promise<void> {
     const response = await this.client.send({ method: "GET", path: proxyUrlPath(this.root, artifactPath) });
     if (!response.body)

@@ -4,6 +4,7 @@ import { errorFromResponse, unreachableError } from "./http-errors.js";
 import { toQueryString } from "./query-string.js";
 import { backoffDelayMs, isRetryableStatus, retryAfterMs, sleep } from "./retry.js";
 import { resolveTrackingUri } from "./tracking-uri.js";
+import { currentUser, USER_HEADER, userHeaderValue } from "./user.js";
 
 /** The slice of WHATWG fetch the SDK uses; global fetch fits, and so does an in-process adapter. */
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
@@ -14,6 +15,8 @@ export interface GyreClientOptions {
   fetch?: FetchLike;
   /** Sent with every request (e.g. an Authorization header for a server behind a proxy). */
   headers?: Record<string, string>;
+  /** Who makes the calls, sent as `x-gyre-user` so the registry's audit log names them; default the OS user. */
+  user?: string;
   /** Retries after network errors, 429 and 503; default 3. */
   maxRetries?: number;
   /** Delay before the first retry (doubling afterwards) when the server sends no Retry-After; default 500 ms. */
@@ -45,7 +48,7 @@ export class GyreClient {
   constructor(options: GyreClientOptions = {}) {
     this.trackingUri = resolveTrackingUri(options.trackingUri);
     this.fetchImpl = options.fetch ?? ((url, init) => fetch(url, init));
-    this.headers = { ...options.headers };
+    this.headers = { [USER_HEADER]: userHeaderValue(options.user ?? currentUser()), ...options.headers };
     this.maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
     this.retryBaseDelayMs = options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS;
   }

@@ -1,8 +1,12 @@
 import {
+  type AuditEntry,
   type Experiment,
   type FileInfo,
   LIMITS,
   type Metric,
+  type ModelVersion,
+  type ModelVersionStage,
+  type RegisteredModel,
   type Run as RunRecord,
   tracking,
   type ViewType,
@@ -11,7 +15,10 @@ import { GyreError } from "@gyre/core/errors";
 import { RunArtifacts } from "./artifacts.js";
 import { collectPages, toKeyValues } from "./batching.js";
 import { GyreClient, type GyreClientOptions } from "./client.js";
+import * as datasets from "./datasets.js";
 import { ensureExperiment, listAllExperiments, requireExperimentByName } from "./experiments.js";
+import { downloadModel } from "./model-download.js";
+import * as models from "./registry.js";
 import { Run, type RunHost, type StartRunOptions } from "./run.js";
 import { currentSourceContext, type SourceContext, sourceTags } from "./source-tags.js";
 
@@ -169,6 +176,89 @@ export class Gyre implements RunHost {
       tags: options.tags ? toKeyValues(options.tags) : undefined,
     });
     return (await this.client.call(tracking.getExperiment, { experiment_id })).experiment;
+  }
+
+  // ---- Model registry ----
+
+  /**
+   * Registers a new version of `name` from a runs:/, models:/ or artifact URI (e.g. what
+   * `run.logModel` returned), creating the registered model when missing.
+   */
+  registerModel(uri: string, name: string, options: models.RegisterModelOptions = {}): Promise<ModelVersion> {
+    return models.registerModel(this.client, uri, name, options);
+  }
+
+  getRegisteredModel(name: string): Promise<RegisteredModel> {
+    return models.getRegisteredModel(this.client, name);
+  }
+
+  /** Every registered model matching the filter (MLflow's grammar over name and tags). */
+  listRegisteredModels(options: models.SearchOptions = {}): Promise<RegisteredModel[]> {
+    return models.listRegisteredModels(this.client, options);
+  }
+
+  getModelVersion(name: string, version: string | number): Promise<ModelVersion> {
+    return models.getModelVersion(this.client, name, version);
+  }
+
+  getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
+    return models.getModelVersionByAlias(this.client, name, alias);
+  }
+
+  /** Every model version matching the filter, e.g. `name = 'churn'`. */
+  searchModelVersions(options: models.SearchOptions = {}): Promise<ModelVersion[]> {
+    return models.searchModelVersions(this.client, options);
+  }
+
+  /** Points `alias` at `version`, moving it atomically when it exists. */
+  setAlias(name: string, alias: string, version: string | number): Promise<void> {
+    return models.setAlias(this.client, name, alias, version);
+  }
+
+  deleteAlias(name: string, alias: string): Promise<void> {
+    return models.deleteAlias(this.client, name, alias);
+  }
+
+  transitionModelVersionStage(
+    name: string,
+    version: string | number,
+    stage: ModelVersionStage | string,
+    options: models.TransitionOptions = {},
+  ): Promise<ModelVersion> {
+    return models.transitionStage(this.client, name, version, stage, options);
+  }
+
+  /** The version behind models:/name/3, models:/name@alias, models:/name/latest or models:/name/<stage>. */
+  resolveModel(uri: string): Promise<models.ResolvedModel> {
+    return models.resolveModel(this.client, uri);
+  }
+
+  /** The audit log of a model, or of one of its versions, newest first. */
+  modelHistory(name: string, version?: string | number): Promise<AuditEntry[]> {
+    return models.modelHistory(this.client, name, version);
+  }
+
+  /**
+   * Downloads the model directory behind a models:/, runs:/ or mlflow-artifacts: URI into `dir`
+   * (created when missing); resolves to its absolute path.
+   */
+  downloadModel(uri: string, dir: string): Promise<string> {
+    return downloadModel(this.client, uri, dir);
+  }
+
+  // ---- Datasets ----
+
+  /**
+   * Registers a file or directory (CSV, Parquet, JSON lines) as the next version of `name`, or
+   * returns the version already holding identical content. Pass the result to `run.logInput`.
+   */
+  async registerDataset(path: string, options: datasets.RegisterDatasetOptions): Promise<datasets.Dataset> {
+    return (await datasets.registerDataset(this.client, path, options)).dataset;
+  }
+
+  /** A dataset version by `name`, `name@3` or `name@latest`. */
+  getDataset(ref: string): Promise<datasets.Dataset> {
+    return datasets.getDataset(this.client, ref);
   }
 
   private async experimentIdFor(options: StartRunOptions): Promise<string> {

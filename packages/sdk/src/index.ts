@@ -1,20 +1,57 @@
 export type {
+  AuditEntry,
+  ColumnProfile,
+  ColumnSpec,
   DatasetInput,
+  DatasetProfile,
+  DatasetVersion,
   ErrorCode,
+  Expectation,
+  ExpectationResult,
+  ExpectationSuite,
   Experiment,
   FileInfo,
   KeyValue,
   Metric,
+  ModelSignature,
+  ModelVersion,
+  ModelVersionStage,
+  RegisteredModel,
   Run as RunRecord,
   RunData,
   RunInfo,
   RunStatus,
+  TensorSpec,
+  ValidationRecord,
+  ValidationResult,
+  ValueSpec,
   ViewType,
 } from "@gyre/core";
-export { tracking } from "@gyre/core";
+export { registry, tracking } from "@gyre/core";
 export { GyreError } from "@gyre/core/errors";
 export { type FetchLike, GyreClient, type GyreClientOptions, type HttpRequest } from "./client.js";
+export {
+  type Dataset,
+  type DatasetProgress,
+  datasetOf,
+  getDataset,
+  getDatasetProfile,
+  listDatasets,
+  type RegisterDatasetOptions,
+  registerDataset,
+  validateDataset,
+} from "./datasets.js";
 export { Gyre, type GyreOptions, type RunsPage, type SearchRunsOptions } from "./gyre.js";
+export type { LogModelOptions } from "./log-model.js";
+export type { ModelSource } from "./model-source.js";
+export { isModelsUri, isRunsUri, parseRunsUri, type RunsUri } from "./model-uri.js";
+export {
+  filterString,
+  type RegisterModelOptions,
+  type ResolvedModel,
+  type SearchOptions,
+  type TransitionOptions,
+} from "./registry.js";
 export {
   type DatasetContext,
   type DatasetDescription,

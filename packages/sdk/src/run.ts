@@ -4,7 +4,9 @@ import { RunArtifacts } from "./artifacts.js";
 import { chunked, toKeyValues } from "./batching.js";
 import type { GyreClient } from "./client.js";
 import { cancelFlushBeforeExit, type ExitFlushable, flushBeforeExit } from "./exit-flush.js";
+import { type LogModelOptions, logModel } from "./log-model.js";
 import { MetricBuffer, type MetricBufferOptions, type MetricPoint } from "./metric-buffer.js";
+import type { ModelSource } from "./model-source.js";
 
 export type ParamValue = string | number | boolean;
 
@@ -190,6 +192,16 @@ export class Run {
   /** Streams one artifact file to `destinationFile`. */
   downloadArtifact(path: string, destinationFile: string): Promise<void> {
     return this.artifacts().download(path, destinationFile);
+  }
+
+  /**
+   * Logs a model: an ONNX file path, ONNX bytes, or a model directory (Gyre's, or MLflow's with
+   * an onnx flavor). Writes a Gyre model directory (gyre-model.json, and an MLmodel for MLflow's
+   * loaders) under `artifactPath` (default "model"), records it with runs/log-model so MLflow
+   * clients list it, and returns its `runs:/<run>/<path>` URI, ready for `Gyre.registerModel`.
+   */
+  logModel(source: ModelSource, options: LogModelOptions = {}): Promise<string> {
+    return logModel({ id: this.id, client: this.client, artifacts: this.artifacts() }, source, options);
   }
 
   /** A run nested under this one (tag mlflow.parentRunId), in this run's experiment unless told otherwise. */

@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
-import { hostname, userInfo } from "node:os";
+import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
+import { currentUser } from "./user.js";
 
 /** Where a run is started from: the facts behind its automatic tags. */
 export interface SourceContext {
@@ -68,13 +69,4 @@ function git(cwd: string, args: string[]): string {
     stdio: ["ignore", "pipe", "ignore"],
     timeout: 5000,
   }).trim();
-}
-
-function currentUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    // Containers often run under a uid without a passwd entry.
-    return process.env.USER ?? process.env.USERNAME ?? "unknown";
-  }
 }

@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
+import { userInfo } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sqliteBackend } from "../../server/test/support/backends.js";
 import { startTestServer, type TestServer } from "../../server/test/support/server.js";
@@ -186,18 +187,34 @@ describe("GyreClient error mapping and retries", () => {
     expect(recorder.requests).toHaveLength(4);
   });
 
-  it("sends configured headers with every request", async () => {
+  it("sends configured headers and the user with every request", async () => {
     const recorder = recordingFetch(() => json(200, {}));
     const client = new GyreClient({
       trackingUri: "http://stub",
       fetch: recorder.fetch,
       headers: { authorization: "Bearer t" },
+      user: "ada",
     });
     await client.call(tracking.getExperiment, { experiment_id: "1" });
     await client.call(tracking.createExperiment, { name: "x" });
     expect(recorder.requests.map((r) => r.headers)).toEqual([
-      { authorization: "Bearer t" },
-      { authorization: "Bearer t", "content-type": "application/json" },
+      { authorization: "Bearer t", "x-gyre-user": "ada" },
+      { authorization: "Bearer t", "x-gyre-user": "ada", "content-type": "application/json" },
+    ]);
+  });
+
+  it("names the OS user by default, and sends names a header cannot carry percent-encoded", async () => {
+    const recorder = recordingFetch(() => json(200, {}));
+    await new GyreClient({ trackingUri: "http://stub", fetch: recorder.fetch }).call(tracking.getExperiment, {
+      experiment_id: "1",
+    });
+    await new GyreClient({ trackingUri: "http://stub", fetch: recorder.fetch, user: "Łukasz Nowak" }).call(
+      tracking.getExperiment,
+      { experiment_id: "1" },
+    );
+    expect(recorder.requests.map((r) => r.headers["x-gyre-user"])).toEqual([
+      userInfo().username,
+      "%C5%81ukasz%20Nowak",
     ]);
   });
 });

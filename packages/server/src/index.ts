@@ -1,12 +1,15 @@
 import type { FastifyInstance } from "fastify";
 import { openArtifactStore } from "./artifacts/service.js";
 import { ServerConfig, type ServerConfigInput } from "./config.js";
+import { createDatasetServices } from "./datasets/services.js";
+import { DatasetStorage, localArtifactRoot } from "./datasets/storage.js";
 import { buildApp, type GyreServices } from "./http/app.js";
 import { createRegistryServices } from "./registry/services.js";
 import { type MetadataDatabase, openMetadataDatabase } from "./store/database.js";
 import { createTrackingServices } from "./tracking/services.js";
 
 export { embeddedDefaults, ServerConfig, type ServerConfigInput } from "./config.js";
+export type { DatasetServices } from "./datasets/services.js";
 export { allRoutes, type GyreServices } from "./http/app.js";
 export { openApiDocument } from "./http/openapi.js";
 export {
@@ -44,7 +47,15 @@ export async function createGyre(input: ServerConfigInput): Promise<Gyre> {
   const database = await openMetadataDatabase(config.backendStoreUri);
   const ctx = { db: database.db, dialect: database.dialect, now: Date.now };
   const tracking = createTrackingServices(ctx, openArtifactStore(config.artifactsDestination));
-  const services: GyreServices = { tracking, registry: createRegistryServices(ctx, tracking.artifacts) };
+  const root = localArtifactRoot(config.artifactsDestination);
+  const services: GyreServices = {
+    tracking,
+    registry: createRegistryServices(ctx, tracking.artifacts),
+    datasets: createDatasetServices({
+      ...ctx,
+      storage: root === undefined ? undefined : new DatasetStorage(root),
+    }),
+  };
   const app = await buildApp(services, { logLevel: config.logLevel, bodyLimitBytes: config.bodyLimitBytes });
   return {
     config,

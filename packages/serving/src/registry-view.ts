@@ -1,11 +1,19 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Predictor } from "./runtime/predictor.js";
 
+/**
+ * A deployment's roles: the arm with the largest weight is "primary", the other weighted arms
+ * are "canary", and mirrored versions are "shadow". Labels metrics and prediction-log entries.
+ */
+export type DeploymentArm = "primary" | "canary" | "shadow";
+
 /** A model as the protocols see it: a name, an optional version, and what predicts. */
 export interface ServedModel {
   readonly name: string;
   /** Reported as `model_version` (V2) and listed in `versions`; absent for unversioned models. */
   readonly version?: string;
+  /** The deployment arm this model answers for; absent outside deployments. */
+  readonly arm?: DeploymentArm;
   readonly predictor: Predictor;
 }
 

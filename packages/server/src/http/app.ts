@@ -1,5 +1,6 @@
-import { artifactRoutes, type RouteContract, registry, tracking } from "@gyre/core";
+import { artifactRoutes, datasets, type RouteContract, registry, tracking } from "@gyre/core";
 import Fastify, { type FastifyInstance } from "fastify";
+import type { DatasetServices } from "../datasets/services.js";
 import { actorOf } from "../registry/context.js";
 import type { RegistryServices } from "../registry/services.js";
 import type { TrackingServices } from "../tracking/services.js";
@@ -79,9 +80,25 @@ function registryHandlers(s: RegistryServices): Handlers<typeof registry.registr
   };
 }
 
+/** Each datasets contract mapped to its service call; writes record who made them. */
+function datasetHandlers(s: DatasetServices): Handlers<typeof datasets.datasetRoutes> {
+  const creator = (r: { user_id?: string | undefined }, user: string | undefined) =>
+    r.user_id?.trim() || user;
+  return {
+    registerDataset: (r, c) => s.registration.registerDataset(r, creator(r, c.user)),
+    listDatasets: (r) => s.catalog.listDatasets(r),
+    listDatasetVersions: (r) => s.catalog.listDatasetVersions(r),
+    getDataset: (r) => s.catalog.getDataset(r),
+    getDatasetProfile: (r) => s.catalog.getDatasetProfile(r),
+    validateDataset: (r, c) => s.validation.validateDataset(r, creator(r, c.user)),
+    listDatasetResults: (r) => s.validation.listDatasetResults(r),
+  };
+}
+
 export const allRoutes: readonly RouteContract[] = [
   ...tracking.trackingRoutes,
   ...registry.registryRoutes,
+  ...datasets.datasetRoutes,
   ...artifactRoutes,
 ];
 
@@ -89,6 +106,7 @@ export const allRoutes: readonly RouteContract[] = [
 export interface GyreServices {
   tracking: TrackingServices;
   registry: RegistryServices;
+  datasets: DatasetServices;
 }
 
 export async function buildApp(services: GyreServices, options: AppOptions): Promise<FastifyInstance> {
@@ -113,6 +131,9 @@ export async function buildApp(services: GyreServices, options: AppOptions): Pro
   );
   await app.register(async (scope) =>
     registerJsonRoutes(scope, registry.registryRoutes, registryHandlers(services.registry), ajax),
+  );
+  await app.register(async (scope) =>
+    registerJsonRoutes(scope, datasets.datasetRoutes, datasetHandlers(services.datasets), ajax),
   );
   await app.register(async (scope) => registerArtifactRoutes(scope, services.tracking.artifacts));
   return app;

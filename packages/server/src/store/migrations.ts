@@ -250,6 +250,68 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.createIndex("registry_audit_name").on("registry_audit").column("name").execute();
       },
     },
+
+    // Datasets (Gyre's own; MLflow's run-input `datasets` table is a different thing). A name row
+    // exists to be locked while the next version number is taken; versions are immutable and
+    // content-addressed per name (one version per digest); validation results are appended.
+    "0003_datasets": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("dataset_names")
+          .addColumn("name", text, (c) => c.primaryKey())
+          .addColumn("creation_time", bigint, (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable("dataset_versions")
+          .addColumn("name", text, (c) => c.notNull().references("dataset_names.name").onDelete("cascade"))
+          .addColumn("version", "integer", (c) => c.notNull())
+          .addColumn("digest", text, (c) => c.notNull())
+          .addColumn("location", text, (c) => c.notNull())
+          .addColumn("source", text, (c) => c.notNull())
+          .addColumn("sql", text)
+          .addColumn("format", text, (c) => c.notNull())
+          .addColumn("files", text, (c) => c.notNull())
+          .addColumn("size_bytes", bigint, (c) => c.notNull())
+          .addColumn("schema", text, (c) => c.notNull())
+          .addColumn("row_count", bigint, (c) => c.notNull())
+          .addColumn("profile", text, (c) => c.notNull())
+          .addColumn("description", text)
+          .addColumn("creator", text)
+          .addColumn("creation_time", bigint, (c) => c.notNull())
+          .addPrimaryKeyConstraint("dataset_versions_pk", ["name", "version"])
+          // Registering identical content again finds this row instead of adding one.
+          .addUniqueConstraint("dataset_versions_digest", ["name", "digest"])
+          .execute();
+
+        const validations = db.schema.createTable("dataset_validations");
+        await (dialect === "sqlite"
+          ? validations.addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+          : validations.addColumn("id", "bigserial", (c) => c.primaryKey())
+        )
+          .addColumn("name", text, (c) => c.notNull())
+          .addColumn("version", "integer", (c) => c.notNull())
+          .addColumn("suite", text, (c) => c.notNull())
+          .addColumn("reference", text)
+          .addColumn("success", "smallint", (c) => c.notNull())
+          .addColumn("result", text, (c) => c.notNull())
+          .addColumn("creator", text)
+          .addColumn("creation_time", bigint, (c) => c.notNull())
+          .addForeignKeyConstraint(
+            "dataset_validations_version",
+            ["name", "version"],
+            "dataset_versions",
+            ["name", "version"],
+            (fk) => fk.onDelete("cascade"),
+          )
+          .execute();
+        await db.schema
+          .createIndex("dataset_validations_version")
+          .on("dataset_validations")
+          .columns(["name", "version", "id"])
+          .execute();
+      },
+    },
   };
 }
 

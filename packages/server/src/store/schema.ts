@@ -142,6 +142,44 @@ export interface RegistryAuditTable {
   after: string | null;
 }
 
+/** A dataset name: exists so that taking the next version number can lock it. */
+export interface DatasetNamesTable {
+  name: string;
+  creation_time: number;
+}
+
+/** An immutable dataset version; `files`, `schema` and `profile` are JSON text. */
+export interface DatasetVersionsTable {
+  name: string;
+  version: number;
+  digest: string;
+  location: string;
+  source: string;
+  sql: string | null;
+  format: string;
+  files: string;
+  size_bytes: number;
+  schema: string;
+  row_count: number;
+  profile: string;
+  description: string | null;
+  creator: string | null;
+  creation_time: number;
+}
+
+/** One stored validation run; `result` is the ValidationResult as JSON text. */
+export interface DatasetValidationsTable {
+  id: Generated<number>;
+  name: string;
+  version: number;
+  suite: string;
+  reference: string | null;
+  success: number;
+  result: string;
+  creator: string | null;
+  creation_time: number;
+}
+
 export interface Schema {
   experiments: ExperimentsTable;
   experiment_tags: ExperimentTagsTable;
@@ -159,4 +197,7 @@ export interface Schema {
   model_version_tags: ModelVersionTagsTable;
   registered_model_aliases: RegisteredModelAliasesTable;
   registry_audit: RegistryAuditTable;
+  dataset_names: DatasetNamesTable;
+  dataset_versions: DatasetVersionsTable;
+  dataset_validations: DatasetValidationsTable;
 }

@@ -4,6 +4,7 @@ import { parseCsv } from "./csv.js";
 import { tableToBatch } from "./decode.js";
 import { acceptRawBodies, asGyreError, bodyOf, contextOf, installRequestIds, setRetryAfter } from "./http.js";
 import { decodeMlflowJson, type MlflowInput, mlflowPredictions, parseJsonBody } from "./mlflow.js";
+import { installObservation, startInference } from "./observe.js";
 import type { ServingRoutesOptions } from "./routes.js";
 
 /** The MLflow version whose scoring protocol we speak, answered by GET /version. */
@@ -42,6 +43,7 @@ export function registerMlflowRoutes(scope: FastifyInstance, options: ServingRou
   const { models } = options;
   installRequestIds(scope);
   acceptRawBodies(scope, options.bodyLimitBytes);
+  installObservation(scope, "mlflow", options.observer);
   scope.setErrorHandler((error, request, reply) => {
     if (error instanceof UnsupportedMediaType)
       return reply.status(415).type("text/plain").send(error.message);
@@ -63,10 +65,12 @@ export function registerMlflowRoutes(scope: FastifyInstance, options: ServingRou
   scope.get("/version", (_request, reply) => reply.type("application/json").send(version));
 
   scope.post("/invocations", async (request, reply) => {
+    const record = startInference(request);
     const media = mediaTypeOf(request.headers["content-type"]);
     const served = models.defaultModel(contextOf(request, reply));
     if (!served)
       throw new GyreError("RESOURCE_DOES_NOT_EXIST", "No default model is served at /invocations.");
+    if (record) record.served = served;
     if (!served.predictor.ready)
       throw new GyreError("TEMPORARILY_UNAVAILABLE", `Model '${served.name}' is not ready.`);
     const predictor = served.predictor;
@@ -78,6 +82,10 @@ export function registerMlflowRoutes(scope: FastifyInstance, options: ServingRou
     let prediction: Awaited<ReturnType<typeof predictor.predict>>;
     try {
       prediction = await predictor.predict(input.batch);
+      if (record) {
+        record.batch = input.batch;
+        record.prediction = prediction;
+      }
     } catch (error) {
       // MLflow reports a model that raised as a client error with this message.
       if (error instanceof GyreError && error.code === "INTERNAL_ERROR") {

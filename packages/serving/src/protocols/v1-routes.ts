@@ -13,6 +13,7 @@ import {
   resolveModel,
 } from "./http.js";
 import { decodeInstances, parseJsonBody } from "./mlflow.js";
+import { installObservation, startInference } from "./observe.js";
 import type { ServingRoutesOptions } from "./routes.js";
 import { flatJson, nest } from "./tensors-json.js";
 
@@ -36,6 +37,7 @@ export function registerV1Routes(scope: FastifyInstance, options: ServingRoutesO
   installRequestIds(scope);
   acceptRawBodies(scope, options.bodyLimitBytes);
   installErrorJson(scope);
+  installObservation(scope, "v1", options.observer);
 
   scope.get(
     "/models/:model_name",
@@ -56,11 +58,17 @@ export function registerV1Routes(scope: FastifyInstance, options: ServingRoutesO
         return reply.status(404).send({ error: noRoute(request) });
       }
       const name = target.slice(0, -PREDICT_SUFFIX.length);
+      const record = startInference(request);
       const served = resolveModel(models, name, undefined, contextOf(request, reply));
+      if (record) record.served = served;
       const parsed = v1PredictRequest.safeParse(parseJsonBody(bodyOf(request).toString("utf8")));
       if (!parsed.success) throw invalid(`Invalid predict request: ${describeIssues(parsed.error)}`);
       const batch = decodeInstances(served.predictor.schema, parsed.data.instances);
       const prediction = await served.predictor.predict(batch);
+      if (record) {
+        record.batch = batch;
+        record.prediction = prediction;
+      }
       return reply.type("application/json").send(JSON.stringify({ predictions: v1Predictions(prediction) }));
     },
   );

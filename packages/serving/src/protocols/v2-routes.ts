@@ -11,6 +11,7 @@ import {
   notServed,
   resolveModel,
 } from "./http.js";
+import { installObservation, startInference } from "./observe.js";
 import type { ServingRoutesOptions } from "./routes.js";
 import { decodeV2Inputs, encodeV2Response, modelMetadata } from "./v2.js";
 
@@ -53,6 +54,7 @@ export function registerV2Routes(scope: FastifyInstance, options: ServingRoutesO
   installRequestIds(scope);
   acceptRawBodies(scope, options.bodyLimitBytes);
   installErrorJson(scope);
+  installObservation(scope, "v2", options.observer);
 
   const serverMetadata = JSON.stringify({
     name: options.serverName ?? "gyre",
@@ -90,12 +92,18 @@ export function registerV2Routes(scope: FastifyInstance, options: ServingRoutesO
 
   const infer = async (request: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
     const { model_name: name, model_version: version } = request.params;
+    const record = startInference(request);
     const context = contextOf(request, reply);
     const served = resolveModel(models, name, version, context);
+    if (record) record.served = served;
     const { json, binary } = splitBody(request);
     const predictor = served.predictor;
     const batch = decodeV2Inputs(predictor.schema, json, binary);
     const prediction = await predictor.predict(batch);
+    if (record) {
+      record.batch = batch;
+      record.prediction = prediction;
+    }
     const answer = encodeV2Response(
       json,
       prediction,

@@ -13,6 +13,8 @@ export interface BatchingOptions {
    * sooner than 1 ms, and a 1 ms window already costs throughput (serving.md, Part 2).
    */
   readonly extraWaitTurns?: number;
+  /** Told the row count of every model run (the batch-size histogram of /metrics). */
+  readonly onRun?: (rows: number) => void;
 }
 
 export interface BatcherStats {
@@ -52,6 +54,7 @@ export class AdaptiveBatcher {
   private readonly maxQueueRows: number;
   private readonly extraWaitTurns: number;
   private readonly canJoin: (first: InputBatch, next: InputBatch) => boolean;
+  private readonly onRun: ((rows: number) => void) | undefined;
 
   constructor(
     private readonly name: string,
@@ -65,6 +68,7 @@ export class AdaptiveBatcher {
     this.maxQueueRows = options.maxQueueRows ?? 4096;
     this.extraWaitTurns = options.extraWaitTurns ?? 0;
     this.canJoin = options.canJoin ?? (() => true);
+    this.onRun = options.onRun;
   }
 
   /** Rows waiting for a run. */
@@ -159,6 +163,11 @@ export class AdaptiveBatcher {
 
   private runCounted(items: Pending[]): Promise<Prediction[]> {
     this.stats.runs++;
+    if (this.onRun) {
+      let rows = 0;
+      for (const item of items) rows += item.batch.rows;
+      this.onRun(rows);
+    }
     return this.run(items.map((i) => i.batch));
   }
 

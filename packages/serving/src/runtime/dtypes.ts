@@ -3,22 +3,17 @@
  * names the protocols give them (Open Inference Protocol datatypes, MLflow column types).
  */
 
-export const ELEMENT_TYPES = [
-  "float32",
-  "float64",
-  "int8",
-  "int16",
-  "int32",
-  "int64",
-  "uint8",
-  "uint16",
-  "uint32",
-  "uint64",
-  "bool",
-  "string",
-] as const;
+import type { ElementType } from "@gyre/core";
 
-export type ElementType = (typeof ELEMENT_TYPES)[number];
+// The type names are shared with the SDK's manifests, so they live in @gyre/core.
+export {
+  COLUMN_TYPES,
+  type ColumnType,
+  ELEMENT_TYPES,
+  type ElementType,
+  isColumnType,
+  isElementType,
+} from "@gyre/core";
 
 export type NumericArray =
   | Float32Array
@@ -32,10 +27,6 @@ export type NumericArray =
 export type BigIntArray = BigInt64Array | BigUint64Array;
 /** The storage of a tensor: a typed array (bool as one byte per element) or strings. */
 export type TensorData = NumericArray | BigIntArray | string[];
-
-export function isElementType(value: string): value is ElementType {
-  return (ELEMENT_TYPES as readonly string[]).includes(value);
-}
 
 export function allocate(type: ElementType, length: number): TensorData {
   switch (type) {
@@ -118,20 +109,4 @@ export function byteWidth(type: ElementType): number | undefined {
   if (type === "bool") return 1;
   const data = allocate(type, 0) as NumericArray | BigIntArray;
   return data.BYTES_PER_ELEMENT;
-}
-
-/** MLflow's column types (`ColSpec.type`) and the element type each is served as. */
-export const COLUMN_TYPES = {
-  double: "float64",
-  float: "float32",
-  long: "int64",
-  integer: "int32",
-  boolean: "bool",
-  string: "string",
-} as const satisfies Record<string, ElementType>;
-
-export type ColumnType = keyof typeof COLUMN_TYPES;
-
-export function isColumnType(value: string): value is ColumnType {
-  return Object.hasOwn(COLUMN_TYPES, value);
 }

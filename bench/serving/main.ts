@@ -1,0 +1,127 @@
+/**
+ * Serving benchmark (issue 3): a 20-feature logistic regression and a 100-tree depth-6 ensemble,
+ * each served by `gyre serve` over loopback and loaded with batch-1 Open Inference Protocol
+ * requests (50 connections, 10 s, 1,000 distinct bodies), beside the floor — a bare Fastify POST
+ * route parsing and validating the same body; then `--workers 2` against one process; then
+ * 100,000 requests while the alias moves 10 times. stdout: one JSON line; progress on stderr.
+ *
+ * Options: --workers N             processes for the multi-process runs (default 2)
+ *          --prediction-log on|off  gyre serve's prediction log (default on, as it ships)
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { loadavg, tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { aliasMoves } from "./alias.js";
+import { httpRequests, v2Bodies } from "./bodies.js";
+import { type Figures, measure } from "./measure.js";
+import { logregGraph, treesGraph, writeModel } from "./models.js";
+import { startFloor, startGyreServe } from "./processes.js";
+import { type ModelFigures, reportLine } from "./report.js";
+
+/** A hung server must not keep the benchmark alive. */
+const WATCHDOG_MS = 10 * 60_000;
+
+function log(message: string): void {
+  process.stderr.write(`[bench serving ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      workers: { type: "string", default: "2" },
+      "prediction-log": { type: "string", default: "on" },
+    },
+    // bench/run.mjs passes every benchmark the same arguments; ignore the others'.
+    strict: false,
+  });
+  const workers = Number(values.workers);
+  const predictionLog = values["prediction-log"] !== "off";
+  const loadBefore = loadavg()[0]!;
+  setTimeout(() => {
+    log(`watchdog: still running after ${WATCHDOG_MS / 60_000} min, giving up`);
+    process.exit(1);
+  }, WATCHDOG_MS).unref();
+
+  const dir = await mkdtemp(path.join(tmpdir(), "gyre-bench-serving-"));
+  try {
+    const bodies = v2Bodies();
+    const dirs = {
+      logreg: await writeModel(path.join(dir, "logreg20"), logregGraph()),
+      trees: await writeModel(path.join(dir, "trees100d6"), treesGraph()),
+    };
+
+    /** The floor is measured just before each model, so both see the machine in the same state. */
+    const measureFloor = async (): Promise<Figures> => {
+      const server = await startFloor();
+      try {
+        const { figures } = await measure(server, {
+          requests: httpRequests("/v2/models/floor/infer", bodies),
+        });
+        log(`floor: ${figures.requests_per_s} req/s, p99 ${figures.p99_ms} ms`);
+        return figures;
+      } finally {
+        await server.stop();
+      }
+    };
+
+    const models: Partial<Record<"logreg" | "trees", ModelFigures>> = {};
+    for (const name of ["logreg", "trees"] as const) {
+      const run = async (count: number, logged = predictionLog): Promise<Figures> => {
+        const server = await startGyreServe(
+          [
+            dirs[name],
+            "--port",
+            "0",
+            "--name",
+            name,
+            "--workers",
+            String(count),
+            "--prediction-log",
+            logged ? path.join(dir, "predictions", `${name}-${count}`) : "off",
+          ],
+          path.join(dir, "home"),
+        );
+        try {
+          const { figures } = await measure(server, {
+            requests: httpRequests(`/v2/models/${name}/infer`, bodies),
+          });
+          const what = `${name}, ${count} process(es)${logged ? "" : ", no prediction log"}`;
+          log(`${what}: ${figures.requests_per_s} req/s, p99 ${figures.p99_ms} ms`);
+          return figures;
+        } finally {
+          await server.stop();
+        }
+      };
+      const floor = await measureFloor();
+      models[name] = {
+        floor,
+        one_process: await run(1),
+        // What the prediction log costs, measured beside it (the log's serialisation shares the event loop).
+        ...(predictionLog ? { one_process_no_log: await run(1, false) } : {}),
+        workers: await run(workers),
+      };
+    }
+
+    const alias = await aliasMoves(path.join(dir, "alias"), bodies, log);
+    const { latency: _, ...aliasFigures } = alias;
+    process.stdout.write(
+      `${JSON.stringify(
+        reportLine({
+          models: models as Record<"logreg" | "trees", ModelFigures>,
+          alias: aliasFigures,
+          workers,
+          predictionLog,
+          loadBefore,
+        }),
+      )}\n`,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main().catch((error: unknown) => {
+  log(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exitCode = 1;
+});

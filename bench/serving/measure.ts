@@ -1,0 +1,70 @@
+import { type LoadOptions, type LoadResult, LoadRun } from "./loadgen.js";
+import { machineBusyMs, type ServerProcess, serverChildren, serverCpuMs } from "./processes.js";
+
+export const CONNECTIONS = 50;
+export const SECONDS = 10;
+const WARM_UP_MS = 2_000;
+
+/** One scenario's figures: throughput, latency, and who spent the CPU. */
+export interface Figures {
+  requests_per_s: number;
+  p50_ms: number;
+  p99_ms: number;
+  /** The server's CPU (all its processes and threads) per answered request. */
+  server_cpu_us_per_request: number;
+  /** Average cores busy during the window: the server, this load generator, everything else. */
+  cores: { server: number; load_generator: number; other_tenants: number };
+  requests: number;
+  errors: number;
+}
+
+/** Nearest-rank percentile of latencies (ms). */
+export function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
+}
+
+const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/**
+ * A warm-up, then the measured window, with CPU read around it: the server's from /proc (it and
+ * its cluster workers), ours from process.cpuUsage, the machine's from /proc/stat.
+ */
+export async function measure(
+  server: ServerProcess,
+  options: Omit<LoadOptions, "port" | "connections" | "durationMs"> & { durationMs?: number },
+  watch?: (run: LoadRun) => void,
+): Promise<{ figures: Figures; result: LoadResult }> {
+  const base = { port: server.port, connections: CONNECTIONS, requests: options.requests };
+  await new LoadRun({ ...base, durationMs: WARM_UP_MS }).run();
+  const children = serverChildren(server.pid);
+  const server0 = serverCpuMs(server.pid, children);
+  const client0 = process.cpuUsage();
+  const busy0 = machineBusyMs();
+  const run = new LoadRun({ ...base, ...options, durationMs: options.durationMs ?? SECONDS * 1000 });
+  watch?.(run);
+  const result = await run.run();
+  const serverMs = serverCpuMs(server.pid, children) - server0;
+  const clientUsage = process.cpuUsage(client0);
+  const clientMs = (clientUsage.user + clientUsage.system) / 1000;
+  const busyMs = machineBusyMs() - busy0;
+  const sorted = result.latenciesMs.sort();
+  const seconds = result.elapsedMs / 1000;
+  return {
+    result,
+    figures: {
+      requests_per_s: Math.round(result.ok / seconds),
+      p50_ms: round(percentile(sorted, 50), 2),
+      p99_ms: round(percentile(sorted, 99), 2),
+      server_cpu_us_per_request: round((serverMs * 1000) / Math.max(1, result.ok), 1),
+      cores: {
+        server: round(serverMs / result.elapsedMs, 2),
+        load_generator: round(clientMs / result.elapsedMs, 2),
+        other_tenants: round(Math.max(0, busyMs - serverMs - clientMs) / result.elapsedMs, 2),
+      },
+      requests: result.answered,
+      errors: result.non2xx + result.socketErrors,
+    },
+  };
+}

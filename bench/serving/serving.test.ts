@@ -1,0 +1,116 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { describe, expect, it } from "vitest";
+import { httpRequests, v2Bodies } from "./bodies.js";
+import { LoadRun } from "./loadgen.js";
+import { percentile } from "./measure.js";
+import { seededRandom, treesGraph } from "./models.js";
+import { reportLine } from "./report.js";
+
+describe("benchmark inputs", () => {
+  it("are the same on every run, and the bodies are all distinct", () => {
+    expect(v2Bodies(50)).toEqual(v2Bodies(50));
+    const bodies = v2Bodies();
+    expect(new Set(bodies).size).toBe(1000);
+    const a = seededRandom(3);
+    const b = seededRandom(3);
+    expect([a(), a()]).toEqual([b(), b()]);
+    // 100 full trees of depth 6: 127 nodes each.
+    const node = treesGraph().nodes[0]!;
+    const ids = node.attributes?.nodes_treeids as { value: readonly number[] } | undefined;
+    expect(ids?.value).toHaveLength(12_700);
+  });
+});
+
+describe("load generator", () => {
+  it("counts answers by status, keeps connections busy, and stops at the request limit", async () => {
+    let served = 0;
+    const server = createServer((request, response) => {
+      request.resume();
+      request.on("end", () => {
+        served++;
+        const body = served % 10 === 0 ? '{"error":"no"}' : '{"model_version":"7"}';
+        response.writeHead(served % 10 === 0 ? 503 : 200, {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+        });
+        response.end(body);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    const bodies: string[] = [];
+    const result = await new LoadRun({
+      port,
+      requests: httpRequests("/x", v2Bodies(10)),
+      connections: 8,
+      maxRequests: 500,
+      onBody: (body) => bodies.push(body.toString()),
+    }).run();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    expect(result).toMatchObject({ answered: 500, ok: 450, non2xx: 50, socketErrors: 0 });
+    expect(result.statuses).toEqual({ 200: 450, 503: 50 });
+    expect(result.latenciesMs).toHaveLength(450);
+    expect(new Set(bodies)).toEqual(new Set(['{"model_version":"7"}']));
+  });
+
+  it("takes nearest-rank percentiles", () => {
+    const sorted = Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(percentile(sorted, 50)).toBe(5);
+    expect(percentile(sorted, 99)).toBe(10);
+  });
+});
+
+describe("report", () => {
+  it("compares each model with the floor and the workers with one process", () => {
+    const figures = (rps: number, p99: number) => ({
+      requests_per_s: rps,
+      p50_ms: 1,
+      p99_ms: p99,
+      server_cpu_us_per_request: 30,
+      cores: { server: 1, load_generator: 0.5, other_tenants: 0 },
+      requests: rps * 10,
+      errors: 0,
+    });
+    const line = reportLine({
+      models: {
+        logreg: {
+          floor: figures(30_000, 3.5),
+          one_process: figures(36_000, 2.1),
+          workers: figures(50_000, 2.5),
+        },
+        trees: {
+          floor: figures(30_000, 3.5),
+          one_process: figures(27_000, 2.9),
+          workers: figures(30_000, 3.1),
+        },
+      },
+      alias: {
+        requests: 100_000,
+        errors: 0,
+        alias_moves: 10,
+        swaps_completed: 10,
+        answers_by_version: { 1: 50_000, 2: 50_000 },
+        requests_per_s: 30_000,
+        p99_ms: 3,
+      },
+      workers: 2,
+      predictionLog: true,
+      loadBefore: 0.5,
+    });
+    expect(line.meets_target).toEqual({
+      logreg_rps_vs_floor: true,
+      logreg_p99: true,
+      logreg_workers_speedup: true,
+      trees_rps_vs_floor: false,
+      trees_p99: true,
+      trees_workers_speedup: false,
+      alias_moves_zero_errors: true,
+    });
+    expect(line.logreg).toMatchObject({
+      rps_vs_floor: 1.2,
+      workers_speedup: 1.39,
+      requests_per_core_s: { floor: 33_333, one_process: 33_333 },
+    });
+  });
+});

@@ -1,0 +1,22 @@
+/** Exporters for the model and transformer kinds that do not export themselves, by `kind`. */
+import { exportDateParts } from "./date-parts-export.js";
+import { exportOneHotEncoder, exportOrdinalEncoder } from "./encode-export.js";
+import type { ModelExporter, TransformerExporter } from "./exportable.js";
+import { exportSimpleImputer } from "./impute-export.js";
+import { exportLinearRegressor, exportLogisticRegression } from "./linear-export.js";
+import { exportAffineScaler } from "./scale-export.js";
+
+export const builtinModelExporters: Readonly<Record<string, ModelExporter>> = {
+  linear_regression: exportLinearRegressor,
+  ridge: exportLinearRegressor,
+  logistic_regression: exportLogisticRegression,
+};
+
+export const builtinTransformerExporters: Readonly<Record<string, TransformerExporter>> = {
+  simple_imputer: exportSimpleImputer,
+  standard_scaler: exportAffineScaler,
+  min_max_scaler: exportAffineScaler,
+  one_hot_encoder: exportOneHotEncoder,
+  ordinal_encoder: exportOrdinalEncoder,
+  date_parts: exportDateParts,
+};

@@ -1,0 +1,299 @@
+import type { FlatTree } from "../flat-tree.js";
+import { partitionByBitset, partitionByThreshold } from "../partition.js";
+import { codeBitsetFromBins, TreeBuilder } from "../tree-builder.js";
+import type { BoostingData } from "./boosting-data.js";
+import { buildHistogram, buildRootHistogram, rootCounts, SLOT, subtractHistogram } from "./histograms.js";
+import { emptySplit, SplitFinder, type SplitInfo } from "./split-finder.js";
+
+/**
+ * Grows one boosting tree leaf-wise (best-first), as scikit-learn's TreeGrower: the splittable node
+ * with the largest gain is split next until max_leaf_nodes leaves exist, max_depth is reached, or no
+ * split has positive gain. Row indices are partitioned in place in one buffer (each node owns a
+ * contiguous range); only the smaller child's histogram is built from rows, the larger child's is the
+ * parent's minus it. After growth, each leaf's shrunk value is added to its rows' raw predictions
+ * straight from the partition, so training rows are never re-traversed.
+ */
+export interface GrowerParams {
+  readonly maxLeafNodes: number | null;
+  readonly maxDepth: number | null;
+  readonly minSamplesLeaf: number;
+  readonly l2: number;
+  readonly minHessianToSplit: number;
+  readonly learningRate: number;
+}
+
+interface GrowingNode {
+  readonly id: number;
+  readonly start: number;
+  readonly end: number;
+  readonly depth: number;
+  readonly sumGradient: number;
+  readonly sumHessian: number;
+  /** Unshrunk value (0 for the root, as scikit-learn: it only offsets the root's gains). */
+  readonly value: number;
+  hist: Float64Array | null;
+  readonly split: SplitInfo;
+}
+
+export class BoostingGrower {
+  private readonly rows: Uint32Array;
+  private readonly scratch: Uint32Array;
+  private readonly orderedGradient: Float64Array;
+  private readonly orderedHessian: Float64Array | null;
+  private readonly finder: SplitFinder;
+  private readonly freeHistograms: Float64Array[] = [];
+  private readonly rootCounts: Float64Array;
+  private readonly freeSplits: SplitInfo[] = [];
+
+  constructor(
+    private readonly data: BoostingData,
+    private readonly params: GrowerParams,
+    private readonly constantHessian: boolean,
+  ) {
+    const n = data.nRows;
+    this.rows = new Uint32Array(n);
+    this.scratch = new Uint32Array(n);
+    this.orderedGradient = new Float64Array(n);
+    this.orderedHessian = constantHessian ? null : new Float64Array(n);
+    this.rootCounts = rootCounts(data);
+    this.finder = new SplitFinder(data, {
+      l2: params.l2,
+      minSamplesLeaf: params.minSamplesLeaf,
+      minHessianToSplit: params.minHessianToSplit,
+      constantHessian,
+    });
+  }
+
+  /**
+   * Fits a tree to gradient[gOffset..gOffset+n) / hessian[...] and adds its shrunk leaf values to
+   * raw[rawOffset + i]. Returns the tree (values already multiplied by the learning rate).
+   */
+  grow(
+    gradient: Float64Array,
+    hessian: Float64Array,
+    gOffset: number,
+    raw: Float64Array,
+    rawOffset: number,
+  ): FlatTree {
+    const n = this.data.nRows;
+    const g = gradient.subarray(gOffset, gOffset + n);
+    const h = hessian.subarray(gOffset, gOffset + n);
+    const { rows, params } = this;
+    for (let i = 0; i < n; i++) rows[i] = i;
+    const builder = new TreeBuilder(1, 2 * (params.maxLeafNodes ?? 64));
+    const leaves: GrowingNode[] = [];
+    const splittable: GrowingNode[] = [];
+
+    let sumGradient = 0;
+    let sumHessian = 0;
+    for (let i = 0; i < n; i++) sumGradient += g[i]!;
+    if (this.constantHessian) sumHessian = n;
+    else for (let i = 0; i < n; i++) sumHessian += h[i]!;
+    const root = this.node(builder.addNode(), 0, n, 0, sumGradient, sumHessian, 0);
+    if (n < 2 * params.minSamplesLeaf || sumHessian < params.minHessianToSplit) {
+      leaves.push(root);
+    } else {
+      root.hist = this.takeHistogram();
+      buildRootHistogram(this.data, g, this.constantHessian ? null : h, this.rootCounts, root.hist);
+      this.findSplitOrFinalize(root, leaves, splittable);
+    }
+
+    while (splittable.length > 0) {
+      const node = popBestNode(splittable);
+      const split = node.split;
+      const mid = this.partition(node, split);
+      const depth = node.depth + 1;
+      const left = this.node(
+        builder.addNode(),
+        node.start,
+        mid,
+        depth,
+        split.sumGradientLeft,
+        split.sumHessianLeft,
+        split.valueLeft,
+      );
+      const right = this.node(
+        builder.addNode(),
+        mid,
+        node.end,
+        depth,
+        split.sumGradientRight,
+        split.sumHessianRight,
+        split.valueRight,
+      );
+      // Without missing values in training, missing values at prediction go to the bigger child.
+      if (this.data.hasMissing[split.feature] === 0) split.missingGoesLeft = split.nLeft > split.nRight;
+      this.recordSplit(builder, node, split, left.id, right.id);
+
+      let leftIsLeaf = false;
+      let rightIsLeaf = false;
+      const nLeaves = leaves.length + splittable.length + 2;
+      if (params.maxLeafNodes !== null && nLeaves >= params.maxLeafNodes) {
+        leaves.push(left, right, ...splittable.splice(0));
+        leftIsLeaf = rightIsLeaf = true;
+      } else if (params.maxDepth !== null && depth >= params.maxDepth) {
+        leftIsLeaf = rightIsLeaf = true;
+        leaves.push(left, right);
+      } else {
+        if (left.end - left.start < 2 * params.minSamplesLeaf) {
+          leftIsLeaf = true;
+          leaves.push(left);
+        }
+        if (right.end - right.start < 2 * params.minSamplesLeaf) {
+          rightIsLeaf = true;
+          leaves.push(right);
+        }
+      }
+      if (!leftIsLeaf || !rightIsLeaf) {
+        this.childHistograms(node, left, right, g, h);
+        if (!leftIsLeaf) this.findSplitOrFinalize(left, leaves, splittable);
+        if (!rightIsLeaf) this.findSplitOrFinalize(right, leaves, splittable);
+      }
+      this.release(node);
+      // Leaves keep their split record until the end; only their histograms go back to the pool now.
+      if (leftIsLeaf) this.releaseHistogram(left);
+      if (rightIsLeaf) this.releaseHistogram(right);
+    }
+
+    for (const leaf of leaves) {
+      const value = leaf.value * params.learningRate;
+      builder.setScalarValue(leaf.id, value, leaf.end - leaf.start);
+      addToRows(raw, rawOffset, rows, leaf.start, leaf.end, value);
+      this.release(leaf);
+    }
+    return builder.finish();
+  }
+
+  private node(
+    id: number,
+    start: number,
+    end: number,
+    depth: number,
+    sumGradient: number,
+    sumHessian: number,
+    value: number,
+  ): GrowingNode {
+    const split = this.freeSplits.pop() ?? emptySplit();
+    return { id, start, end, depth, sumGradient, sumHessian, value, hist: null, split };
+  }
+
+  private findSplitOrFinalize(node: GrowingNode, leaves: GrowingNode[], splittable: GrowingNode[]): void {
+    this.finder.find(
+      node.hist!,
+      node.end - node.start,
+      node.sumGradient,
+      node.sumHessian,
+      node.value,
+      node.split,
+    );
+    if (node.split.gain > 0) splittable.push(node);
+    else {
+      leaves.push(node);
+      this.releaseHistogram(node);
+    }
+  }
+
+  /** Smaller child from its rows, larger child = parent − smaller (reusing the parent's buffer). */
+  private childHistograms(
+    parent: GrowingNode,
+    left: GrowingNode,
+    right: GrowingNode,
+    g: Float64Array,
+    h: Float64Array,
+  ): void {
+    const leftIsSmaller = left.end - left.start < right.end - right.start;
+    const small = leftIsSmaller ? left : right;
+    const large = leftIsSmaller ? right : left;
+    const { rows, orderedGradient, orderedHessian } = this;
+    gather(rows, small.start, small.end, g, orderedGradient);
+    if (orderedHessian) gather(rows, small.start, small.end, h, orderedHessian);
+    small.hist = this.takeHistogram();
+    buildHistogram(this.data, rows, small.start, small.end, orderedGradient, orderedHessian, small.hist);
+    const parentHist = parent.hist!;
+    parent.hist = null;
+    subtractHistogram(parentHist, small.hist);
+    large.hist = parentHist;
+  }
+
+  private partition(node: GrowingNode, split: SplitInfo): number {
+    const { bins, nRows, nBins } = this.data;
+    const base = split.feature * nRows;
+    if (split.isCategorical) {
+      return partitionByBitset(this.rows, this.scratch, node.start, node.end, bins, base, split.leftBins);
+    }
+    return partitionByThreshold(
+      this.rows,
+      this.scratch,
+      node.start,
+      node.end,
+      bins,
+      base,
+      nBins[split.feature]!,
+      split.bin,
+      split.missingGoesLeft,
+    );
+  }
+
+  private recordSplit(
+    builder: TreeBuilder,
+    node: GrowingNode,
+    split: SplitInfo,
+    left: number,
+    right: number,
+  ): void {
+    const f = split.feature;
+    builder.setScalarValue(node.id, node.value * this.params.learningRate, node.end - node.start);
+    if (split.isCategorical) {
+      const codes = codeBitsetFromBins(split.leftBins, this.data.categoryBins[f]!, split.missingGoesLeft);
+      builder.setCategoricalSplit(node.id, f, split.leftBins, codes, split.missingGoesLeft, left, right);
+      return;
+    }
+    const edges = this.data.thresholds[f]!;
+    // The last non-missing bin as threshold means "every value left, missing right".
+    const threshold = split.bin < edges.length ? edges[split.bin]! : Number.POSITIVE_INFINITY;
+    builder.setNumericSplit(node.id, f, split.bin, threshold, split.missingGoesLeft, left, right);
+  }
+
+  private takeHistogram(): Float64Array {
+    return this.freeHistograms.pop() ?? new Float64Array(SLOT * this.data.totalSlots);
+  }
+
+  private releaseHistogram(node: GrowingNode): void {
+    if (node.hist) this.freeHistograms.push(node.hist);
+    node.hist = null;
+  }
+
+  private release(node: GrowingNode): void {
+    this.releaseHistogram(node);
+    this.freeSplits.push(node.split);
+  }
+}
+
+/** Removes and returns the node with the largest gain (first on ties, as a stable heap would). */
+function popBestNode(nodes: GrowingNode[]): GrowingNode {
+  let best = 0;
+  for (let i = 1; i < nodes.length; i++) if (nodes[i]!.split.gain > nodes[best]!.split.gain) best = i;
+  const [node] = nodes.splice(best, 1);
+  return node!;
+}
+
+function gather(
+  rows: Uint32Array,
+  start: number,
+  end: number,
+  source: Float64Array,
+  out: Float64Array,
+): void {
+  for (let i = start, j = 0; i < end; i++, j++) out[j] = source[rows[i]!]!;
+}
+
+function addToRows(
+  raw: Float64Array,
+  offset: number,
+  rows: Uint32Array,
+  start: number,
+  end: number,
+  value: number,
+): void {
+  for (let i = start; i < end; i++) raw[offset + rows[i]!]! += value;
+}

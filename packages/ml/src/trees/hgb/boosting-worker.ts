@@ -1,0 +1,67 @@
+import { workerData } from "node:worker_threads";
+import type { FlatTree } from "../flat-tree.js";
+import type { BoostingData } from "./boosting-data.js";
+import { BoostingGrower } from "./boosting-grower.js";
+import {
+  type BoostingWorkerData,
+  type BoostingWorkerMessage,
+  DONE,
+  GENERATION,
+  READY,
+  STOP,
+} from "./boosting-protocol.js";
+
+/**
+ * Worker entry: each generation (boosting iteration), grows the trees of its outputs from the shared
+ * gradients, adds their leaf values to its outputs' shared raw predictions, and posts the trees.
+ */
+const input = workerData as BoostingWorkerData;
+const control = new Int32Array(input.control);
+const data: BoostingData = { ...input, bins: new Uint8Array(input.bins) };
+const gradient = new Float64Array(input.gradient);
+const hessian = new Float64Array(input.hessian);
+const raw = new Float64Array(input.raw);
+const grower = new BoostingGrower(data, input.params, input.constantHessian);
+
+function buffersOf(tree: FlatTree): ArrayBuffer[] {
+  return [
+    tree.feature,
+    tree.threshold,
+    tree.binThreshold,
+    tree.missingGoesLeft,
+    tree.left,
+    tree.right,
+    tree.categorySplit,
+    tree.binBitsets,
+    tree.codeBitsetStart,
+    tree.codeBitsetWords,
+    tree.codeBitsets,
+    tree.value,
+    tree.cover,
+  ].map((a) => a.buffer as ArrayBuffer);
+}
+
+function post(message: BoostingWorkerMessage, transfer: ArrayBuffer[] = []): void {
+  input.port.postMessage(message, transfer);
+}
+
+Atomics.add(control, READY, 1);
+Atomics.notify(control, READY);
+let seen = 0;
+for (;;) {
+  Atomics.wait(control, GENERATION, seen);
+  seen = Atomics.load(control, GENERATION);
+  if (Atomics.load(control, STOP) === 1) break;
+  try {
+    const n = input.nRows;
+    for (const k of input.outputs) {
+      const h = input.constantHessian ? gradient : hessian;
+      const tree = grower.grow(gradient, h, k * n, raw, k * n);
+      post({ type: "tree", output: k, tree }, buffersOf(tree));
+    }
+  } catch (error) {
+    post({ type: "error", message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  }
+  Atomics.add(control, DONE, 1);
+  Atomics.notify(control, DONE);
+}

@@ -1,0 +1,44 @@
+import type { FlatTree } from "../flat-tree.js";
+import type { BoostingData } from "./boosting-data.js";
+import { BoostingGrower, type GrowerParams } from "./boosting-grower.js";
+
+/**
+ * Builds one boosting iteration's trees (one per output) from that iteration's gradients, adding
+ * each tree's shrunk leaf values to the raw predictions of its output. Arrays are column-major per
+ * output: gradient[k * n + i].
+ */
+export interface IterationTrees {
+  /** A float buffer the builder can read from every thread it uses. */
+  allocate(length: number): Float64Array;
+  build(gradient: Float64Array, hessian: Float64Array, raw: Float64Array): FlatTree[];
+  close(): void;
+}
+
+/** All trees on the calling thread, with one grower (and its buffers) shared by every tree. */
+export class SerialIterationTrees implements IterationTrees {
+  private readonly grower: BoostingGrower;
+
+  constructor(
+    private readonly data: BoostingData,
+    params: GrowerParams,
+    private readonly nOutputs: number,
+    private readonly constantHessian: boolean,
+  ) {
+    this.grower = new BoostingGrower(data, params, constantHessian);
+  }
+
+  allocate(length: number): Float64Array {
+    return new Float64Array(length);
+  }
+
+  build(gradient: Float64Array, hessian: Float64Array, raw: Float64Array): FlatTree[] {
+    const n = this.data.nRows;
+    const trees: FlatTree[] = [];
+    for (let k = 0; k < this.nOutputs; k++) {
+      trees.push(this.grower.grow(gradient, this.constantHessian ? gradient : hessian, k * n, raw, k * n));
+    }
+    return trees;
+  }
+
+  close(): void {}
+}

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 const BENCHMARKS = [
   { name: "tracking", entry: "dist/tracking/main.js" },
   { name: "serving", entry: "dist/serving/main.js" },
+  { name: "ml", entry: "dist/ml/main.js" },
 ];
 
 let failed = false;

@@ -97,14 +97,35 @@ export function linearRegressor(options: LinearRegressorOptions): Node {
   });
 }
 
+/**
+ * Numbers as a float list attribute (`name`), or with `double` as a double tensor attribute
+ * (`name_as_tensor`, ai.onnx.ml opset 3). onnxruntime (checked with 1.30) compares double inputs
+ * against double thresholds when they come as a tensor, so bin edges that are not float32 values
+ * keep their exact `x <= edge` decisions; with float attributes the edge is rounded first.
+ */
+function numbersAttribute(
+  name: string,
+  values: readonly number[],
+  double: boolean,
+): Record<string, AttributeValue> {
+  return double
+    ? {
+        [`${name}_as_tensor`]: attr.tensor({ dataType: "double", doubleData: values, dims: [values.length] }),
+      }
+    : { [name]: attr.floats(values) };
+}
+
 /** The node arrays shared by both tree-ensemble operators. */
-function treeNodeAttributes(flat: ReturnType<typeof flattenTrees>): Record<string, AttributeValue> {
+function treeNodeAttributes(
+  flat: ReturnType<typeof flattenTrees>,
+  double: boolean,
+): Record<string, AttributeValue> {
   return {
     nodes_treeids: attr.ints(flat.nodeTreeIds),
     nodes_nodeids: attr.ints(flat.nodeIds),
     nodes_featureids: attr.ints(flat.featureIds),
     nodes_modes: attr.strings(flat.modes),
-    nodes_values: attr.floats(flat.values),
+    ...numbersAttribute("nodes_values", flat.values, double),
     nodes_truenodeids: attr.ints(flat.trueIds),
     nodes_falsenodeids: attr.ints(flat.falseIds),
     nodes_missing_value_tracks_true: attr.ints(flat.missingTracksTrue),
@@ -118,6 +139,11 @@ export interface TreeEnsembleClassifierOptions extends Common, ClassifierOutputs
   /** Added to each class score before the post-transform. */
   readonly baseValues?: ArrayLike<number>;
   readonly postTransform?: PostTransform;
+  /**
+   * Thresholds, weights and base values as double tensors (opset 3 `*_as_tensor`); the input must
+   * then be double. Default false (float attributes, any input type).
+   */
+  readonly double?: boolean;
 }
 
 /**
@@ -127,14 +153,15 @@ export interface TreeEnsembleClassifierOptions extends Common, ClassifierOutputs
  */
 export function treeEnsembleClassifier(options: TreeEnsembleClassifierOptions): Node {
   const flat = flattenTrees(options.trees);
+  const double = options.double ?? false;
   return mlNode("TreeEnsembleClassifier", options, [options.labelOutput, options.scoresOutput], {
-    ...treeNodeAttributes(flat),
+    ...treeNodeAttributes(flat, double),
     class_treeids: attr.ints(flat.leafTreeIds),
     class_nodeids: attr.ints(flat.leafNodeIds),
     class_ids: attr.ints(flat.leafTargetIds),
-    class_weights: attr.floats(flat.leafWeights),
+    ...numbersAttribute("class_weights", flat.leafWeights, double),
     ...classLabels(options.classLabels, "classlabels_int64s"),
-    ...(options.baseValues ? { base_values: attr.floats(options.baseValues) } : {}),
+    ...(options.baseValues ? numbersAttribute("base_values", Array.from(options.baseValues), double) : {}),
     post_transform: attr.string(options.postTransform ?? "NONE"),
   });
 }
@@ -149,20 +176,23 @@ export interface TreeEnsembleRegressorOptions extends Common {
   readonly aggregate?: "SUM" | "AVERAGE" | "MIN" | "MAX";
   readonly baseValues?: ArrayLike<number>;
   readonly postTransform?: PostTransform;
+  /** As for the classifier: double thresholds, weights and base values; double input. */
+  readonly double?: boolean;
 }
 
 /** `TreeEnsembleRegressor`: Y [N, targets]. */
 export function treeEnsembleRegressor(options: TreeEnsembleRegressorOptions): Node {
   const flat = flattenTrees(options.trees);
+  const double = options.double ?? false;
   return mlNode("TreeEnsembleRegressor", options, [options.output], {
-    ...treeNodeAttributes(flat),
+    ...treeNodeAttributes(flat, double),
     target_treeids: attr.ints(flat.leafTreeIds),
     target_nodeids: attr.ints(flat.leafNodeIds),
     target_ids: attr.ints(flat.leafTargetIds),
-    target_weights: attr.floats(flat.leafWeights),
+    ...numbersAttribute("target_weights", flat.leafWeights, double),
     n_targets: attr.int(options.targets ?? 1),
     aggregate_function: attr.string(options.aggregate ?? "SUM"),
-    ...(options.baseValues ? { base_values: attr.floats(options.baseValues) } : {}),
+    ...(options.baseValues ? numbersAttribute("base_values", Array.from(options.baseValues), double) : {}),
     post_transform: attr.string(options.postTransform ?? "NONE"),
   });
 }

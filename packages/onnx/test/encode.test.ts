@@ -355,6 +355,27 @@ describe("tree ensembles", () => {
     expect((await run(graph(true), { X: x })).y!.data[0]).toBe(1);
     expect((await run(graph(false), { X: x })).y!.data[0]).toBe(2);
   });
+
+  it("compares double inputs with double thresholds when `double` is set (opset 3 *_as_tensor)", async () => {
+    // 0.1 is no float32 value: float attributes would round the edge to 0.100000001… and send
+    // x = 0.1000000001 left; double thresholds keep the double decision x <= 0.1.
+    const graph = (double: boolean): Graph => ({
+      name: "double",
+      nodes: [
+        treeEnsembleRegressor({
+          input: "X",
+          output: "y",
+          double,
+          trees: [{ feature: 0, threshold: 0.1, whenTrue: { leaf: 1 }, whenFalse: { leaf: 2 } }],
+        }),
+      ],
+      inputs: [{ name: "X", elemType: "double", shape: [null, 1] }],
+      outputs: [{ name: "y", elemType: "float", shape: [null, 1] }],
+    });
+    const x = new ort.Tensor("float64", Float64Array.of(0.1, 0.1000000001, Math.fround(0.1)), [3, 1]);
+    expect(Array.from((await run(graph(true), { X: x })).y!.data as Float32Array)).toEqual([1, 2, 2]);
+    expect(Array.from((await run(graph(false), { X: x })).y!.data as Float32Array)).toEqual([1, 1, 1]);
+  });
 });
 
 describe("linear regressor, scaler, normalizer, generic nodes", () => {

@@ -53,8 +53,8 @@ export interface OnnxExport {
   readonly inputs: readonly OnnxInputColumn[];
   readonly outputs: readonly ValueInfo[];
   readonly missingStrings: readonly string[];
-  /** "regression" or "classification" for models; "transform" for a transformer on its own. */
-  readonly task: "regression" | "classification" | "transform";
+  /** "regression", "classification" or "clustering" for models; "transform" for a transformer on its own. */
+  readonly task: "regression" | "classification" | "clustering" | "transform";
   readonly classes?: readonly string[];
 }
 

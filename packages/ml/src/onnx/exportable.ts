@@ -13,7 +13,8 @@ import type { OnnxFrame } from "./onnx-frame.js";
 /**
  * What a model's graph computes, as values of the graph (`frame.graph`). The export adds the public
  * outputs from these: `prediction` double [N] for regressors; `probabilities` double [N, classes]
- * and `label` string [N] (the class name, from `classes`) for classifiers.
+ * and `label` string [N] (the class name, from `classes`) for classifiers; `label` int64 [N] and
+ * `distances` double [N, clusters] for clusterers.
  */
 export type OnnxModelOutputs =
   | {
@@ -32,6 +33,13 @@ export type OnnxModelOutputs =
        * `probabilities` (which is what `argmaxRows` does and the export computes otherwise).
        */
       readonly classIndex?: string;
+    }
+  | {
+      readonly task: "clustering";
+      /** int64 [N]: the cluster index. */
+      readonly label: string;
+      /** double [N, clusters]: the distance to every cluster centre. */
+      readonly distances: string;
     };
 
 /** A fitted model that writes its own graph: reads its features from `frame`, returns its outputs. */

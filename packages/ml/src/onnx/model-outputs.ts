@@ -1,6 +1,7 @@
 /**
  * The public outputs every exported model has, whatever computed them: `prediction` double [N] for
- * regressors; `label` string [N] and `probabilities` double [N, classes] for classifiers (tensors,
+ * regressors; `label` string [N] and `probabilities` double [N, classes] for classifiers; `label`
+ * int64 [N] and `distances` double [N, clusters] for clusterers (tensors,
  * no ZipMap, so the serving runtime returns them as they are).
  */
 import { attr, TENSOR_DATA_TYPES, type ValueInfo } from "@gyre/onnx";
@@ -13,7 +14,16 @@ export const OUTPUT_NAMES = {
   prediction: "prediction",
   label: "label",
   probabilities: "probabilities",
+  distances: "distances",
 } as const;
+
+/** The number of clusters of a clusterer (its `params.nClusters`). */
+function clusterCount(model: FittedModel): number {
+  const params = (model as { readonly params?: { readonly nClusters?: unknown } }).params;
+  if (typeof params?.nClusters !== "number")
+    throw new Error(`ONNX export: model '${model.kind}' has no nClusters`);
+  return params.nClusters;
+}
 
 function asDouble(graph: GraphBuilder, value: string, elemType: "double" | "float"): string {
   return elemType === "double"
@@ -39,6 +49,15 @@ export function addModelOutputs(
     const info: ValueInfo = { name: OUTPUT_NAMES.prediction, elemType: "double", shape: [BATCH_DIM] };
     graph.output(flat, info);
     return [info];
+  }
+  if (outputs.task === "clustering") {
+    const infos: ValueInfo[] = [
+      { name: OUTPUT_NAMES.label, elemType: "int64", shape: [BATCH_DIM] },
+      { name: OUTPUT_NAMES.distances, elemType: "double", shape: [BATCH_DIM, clusterCount(model)] },
+    ];
+    graph.output(outputs.label, infos[0]!);
+    graph.output(outputs.distances, infos[1]!);
+    return infos;
   }
   if (!isClassifier(model)) throw new Error(`ONNX export: model '${model.kind}' has no classes`);
   const probabilities = asDouble(graph, outputs.probabilities, outputs.elemType);

@@ -1,6 +1,7 @@
 import { GyreError } from "@gyre/sdk";
 import type { Command } from "./command.js";
 import { dataCommands } from "./commands/data.js";
+import { deploymentsCommands } from "./commands/deployments.js";
 import { experimentsCreateCommand, experimentsListCommand } from "./commands/experiments.js";
 import { modelsCommands } from "./commands/models.js";
 import { predictCommand } from "./commands/predict.js";
@@ -18,6 +19,7 @@ const COMMANDS: readonly Command[] = [
   runsListCommand,
   runsShowCommand,
   ...modelsCommands,
+  ...deploymentsCommands,
   predictCommand,
   ...dataCommands,
 ];

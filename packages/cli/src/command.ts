@@ -12,6 +12,8 @@ export interface CommandSpec<O extends OptionsConfig> {
   words: readonly string[];
   /** Positional arguments, all required, e.g. ["RUN_ID"]. */
   arguments?: readonly string[];
+  /** The last argument may be given more than once (at least once), e.g. `ARM=WEIGHT...`. */
+  repeatLast?: boolean;
   summary: string;
   options: O;
   /** One [flags, description] pair per option, in the order the usage text lists them. */
@@ -41,7 +43,10 @@ export function defineCommand<const O extends OptionsConfig>(spec: CommandSpec<O
         return;
       }
       const expected = spec.arguments ?? [];
-      if (positionals.length !== expected.length) {
+      const fits = spec.repeatLast
+        ? positionals.length >= expected.length
+        : positionals.length === expected.length;
+      if (!fits) {
         const problem =
           positionals.length < expected.length
             ? `missing ${expected.slice(positionals.length).join(" ")}`
@@ -73,7 +78,10 @@ function parseOrExplain(usage: string, options: OptionsConfig, args: string[]) {
 }
 
 function usageOf(spec: CommandSpec<OptionsConfig>): string {
-  const synopsis = ["gyre", ...spec.words, ...(spec.arguments ?? []), "[options]"].join(" ");
+  const args = (spec.arguments ?? []).map((a, i, all) =>
+    spec.repeatLast && i === all.length - 1 ? `${a}...` : a,
+  );
+  const synopsis = ["gyre", ...spec.words, ...args, "[options]"].join(" ");
   const help = [...spec.optionHelp, ["-h, --help", "Show this help"] as const];
   const width = Math.max(...help.map(([flags]) => flags.length));
   const lines = help.map(([flags, text]) => `  ${flags.padEnd(width)}  ${text}`);

@@ -72,6 +72,7 @@ describe("gyre server", () => {
         `Gyre 0.1.0 listening on http://127.0.0.1:${port}`,
         `  backend store:          ${store}`,
         `  artifacts destination:  ${join(dir, "blobs")}`,
+        `  deployments:            http://127.0.0.1:${port}/serving/{name}/ (invocations, v2, v1)`,
         "Received SIGTERM, shutting down.",
         "",
       ].join("\n"),
@@ -89,6 +90,9 @@ describe("gyre server", () => {
     expect(server.output().stdout.split("\n").slice(1)).toEqual([
       `  backend store:          sqlite:///${home}/gyre.db`,
       `  artifacts destination:  ${home}/artifacts`,
+      expect.stringMatching(
+        /^ {2}deployments: {12}http:\/\/127\.0\.0\.1:\d+\/serving\/\{name\}\/ \(invocations, v2, v1\)$/,
+      ),
       "Received SIGINT, shutting down.",
       "",
     ]);

@@ -3,20 +3,26 @@ import { runsListCommand } from "../src/commands/runs.js";
 import { gyreCli } from "./support/spawn-cli.js";
 
 const COMMAND_LIST = `Commands:
-  server               Run the tracking server (MLflow REST API and artifact proxy).
-  serve                Serve a model: MLflow /invocations, Open Inference Protocol v2, KServe V1 and /metrics.
-  experiments list     List experiments.
-  experiments create   Create an experiment.
-  runs list            List runs: status, timing, and the metrics and params most of them share.
-  runs show            Show one run: info, params, latest metrics, tags, inputs and artifacts.
-  models register      Register a model version from runs:/…, models:/…, or a local model directory or ONNX file.
-  models list          List registered models: latest version, aliases, last update.
-  models show          Show a registered model (versions, aliases, tags) or one version (signature, run metrics, source).
-  models alias set     Point an alias (champion, challenger, …) at a version, moving it atomically.
-  models alias delete  Delete an alias of a registered model.
-  models stage         Move a version to None, Staging, Production or Archived.
-  models history       The audit log of a model: when, who, what, before → after (newest first).
-  predict              Score a CSV, Parquet or JSON Lines file with a model, streaming, into CSV, Parquet or JSON Lines.
+  server                   Run the tracking server (MLflow REST API, artifact proxy, named deployments under /serving).
+  serve                    Serve a model: MLflow /invocations, Open Inference Protocol v2, KServe V1 and /metrics.
+  experiments list         List experiments.
+  experiments create       Create an experiment.
+  runs list                List runs: status, timing, and the metrics and params most of them share.
+  runs show                Show one run: info, params, latest metrics, tags, inputs and artifacts.
+  models register          Register a model version from runs:/…, models:/…, or a local model directory or ONNX file.
+  models list              List registered models: latest version, aliases, last update.
+  models show              Show a registered model (versions, aliases, tags) or one version (signature, run metrics, source).
+  models alias set         Point an alias (champion, challenger, …) at a version, moving it atomically.
+  models alias delete      Delete an alias of a registered model.
+  models stage             Move a version to None, Staging, Production or Archived.
+  models history           The audit log of a model: when, who, what, before → after (newest first).
+  deployments create       Create a named deployment, served by the tracking server under /serving/NAME.
+  deployments list         List named deployments.
+  deployments show         Show a deployment: its arms, shadows, serving status and revisions.
+  deployments set-weights  Replace a deployment's arms and weights (e.g. v3=90 v4=10); no request fails.
+  deployments rollback     Return a deployment to its previous revision.
+  deployments delete       Stop serving a deployment and delete it with its history.
+  predict                  Score a CSV, Parquet or JSON Lines file with a model, streaming, into CSV, Parquet or JSON Lines.
 `;
 
 describe("gyre usage", () => {

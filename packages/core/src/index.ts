@@ -24,6 +24,7 @@ export {
   type ValidationRecord,
   type ValidationResult,
 } from "./api/datasets.js";
+export * as deployments from "./api/deployments.js";
 export * as registry from "./api/registry.js";
 export {
   AUDIT_ACTIONS,

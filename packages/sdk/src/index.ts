@@ -43,6 +43,7 @@ export {
 } from "./datasets.js";
 export { Gyre, type GyreOptions, type RunsPage, type SearchRunsOptions } from "./gyre.js";
 export type { LogModelOptions } from "./log-model.js";
+export { downloadModel } from "./model-download.js";
 export type { ModelSource } from "./model-source.js";
 export { isModelsUri, isRunsUri, parseRunsUri, type RunsUri } from "./model-uri.js";
 export {

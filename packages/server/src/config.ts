@@ -14,6 +14,13 @@ export const ServerConfig = z.object({
     .int()
     .positive()
     .default(64 * 1024 * 1024),
+  /**
+   * Load and serve named deployments under /serving/{name} (`gyre server`). Off for a store opened
+   * in-process by the CLI, which manages deployment specs without loading any model.
+   */
+  serveDeployments: z.boolean().default(false),
+  /** How often deployments re-resolve aliases and re-read the store, in ms; 0 never. */
+  deploymentPollMs: z.number().int().min(0).default(5000),
 });
 export type ServerConfig = z.output<typeof ServerConfig>;
 export type ServerConfigInput = z.input<typeof ServerConfig>;

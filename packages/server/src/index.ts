@@ -3,6 +3,8 @@ import { openArtifactStore } from "./artifacts/service.js";
 import { ServerConfig, type ServerConfigInput } from "./config.js";
 import { createDatasetServices } from "./datasets/services.js";
 import { DatasetStorage, localArtifactRoot } from "./datasets/storage.js";
+import { mountDeployments } from "./deployments/mount.js";
+import { createDeploymentServices } from "./deployments/services.js";
 import { buildApp, type GyreServices } from "./http/app.js";
 import { createRegistryServices } from "./registry/services.js";
 import { type MetadataDatabase, openMetadataDatabase } from "./store/database.js";
@@ -10,6 +12,7 @@ import { createTrackingServices } from "./tracking/services.js";
 
 export { embeddedDefaults, ServerConfig, type ServerConfigInput } from "./config.js";
 export type { DatasetServices } from "./datasets/services.js";
+export { SERVING_PREFIX } from "./deployments/mount.js";
 export { allRoutes, type GyreServices } from "./http/app.js";
 export { openApiDocument } from "./http/openapi.js";
 export {
@@ -48,15 +51,22 @@ export async function createGyre(input: ServerConfigInput): Promise<Gyre> {
   const ctx = { db: database.db, dialect: database.dialect, now: Date.now };
   const tracking = createTrackingServices(ctx, openArtifactStore(config.artifactsDestination));
   const root = localArtifactRoot(config.artifactsDestination);
+  const registry = createRegistryServices(ctx, tracking.artifacts);
+  const deployments = await createDeploymentServices(ctx, registry.uris, tracking.artifacts, {
+    serve: config.serveDeployments,
+    pollMs: config.deploymentPollMs,
+  });
   const services: GyreServices = {
     tracking,
-    registry: createRegistryServices(ctx, tracking.artifacts),
+    registry,
     datasets: createDatasetServices({
       ...ctx,
       storage: root === undefined ? undefined : new DatasetStorage(root),
     }),
+    deployments: deployments.api,
   };
   const app = await buildApp(services, { logLevel: config.logLevel, bodyLimitBytes: config.bodyLimitBytes });
+  if (deployments.engine) await mountDeployments(app, deployments.engine);
   return {
     config,
     database,
@@ -70,7 +80,9 @@ export async function createGyre(input: ServerConfigInput): Promise<Gyre> {
       return `http://${host}:${port}`;
     },
     async close() {
+      // Stop taking requests first; then drain and release the models; the store goes last.
       await app.close();
+      await deployments.close();
       await database.close();
     },
   };

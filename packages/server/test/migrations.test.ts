@@ -36,7 +36,12 @@ describe.each(backends)("migrations on $name", (backend) => {
       const applied = await sql<{ name: string }>`select name from gyre_migrations order by name`.execute(
         database.db,
       );
-      expect(applied.rows.map((r) => r.name)).toEqual(["0001_tracking", "0002_registry", "0003_datasets"]);
+      expect(applied.rows.map((r) => r.name)).toEqual([
+        "0001_tracking",
+        "0002_registry",
+        "0003_datasets",
+        "0004_deployments",
+      ]);
       const experiments = await database.db
         .selectFrom("experiments")
         .select(["experiment_id", "name"])

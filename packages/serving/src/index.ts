@@ -54,6 +54,7 @@ export { batchFromColumns, type Table, tableToBatch } from "./protocols/decode.j
 export type { InferenceOutcome, Protocol, ServingObserver } from "./protocols/observe.js";
 export {
   type MetricsSource,
+  type ModelsSource,
   PROMETHEUS_CONTENT_TYPE,
   registerServingRoutes,
   type ServingRoutesOptions,

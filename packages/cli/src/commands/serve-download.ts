@@ -1,13 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { createWriteStream } from "node:fs";
 import { cp, mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { fileURLToPath } from "node:url";
-import { ARTIFACT_PROXY_PREFIX, GyreError, listProxiedArtifacts } from "@gyre/core";
-import type { GyreClient } from "@gyre/sdk";
+import { GyreError } from "@gyre/core";
+import { downloadModel } from "@gyre/sdk";
 import type { RegistryConnection } from "./serve-registry.js";
 import type { ResolvedModel } from "./serve-source.js";
 
@@ -19,35 +15,6 @@ function proxiedPath(uri: string): string {
     .replace(/^mlflow-artifacts:(\/\/[^/]*)?/i, "")
     .replace(/^\/+|\/+$/g, "")
     .split(/[?#]/)[0]!;
-}
-
-const encodePath = (p: string) => p.split("/").map(encodeURIComponent).join("/");
-
-/** Copies a directory tree out of the artifact proxy: one listing per directory, files streamed. */
-async function downloadProxied(client: GyreClient, from: string, to: string): Promise<number> {
-  const { files = [] } = await client.call(listProxiedArtifacts, { path: from });
-  await mkdir(to, { recursive: true });
-  let count = 0;
-  for (const file of files) {
-    const source = `${from}/${file.path}`;
-    const target = path.join(to, file.path);
-    if (file.is_dir) {
-      count += await downloadProxied(client, source, target);
-      continue;
-    }
-    const response = await client.send({
-      method: "GET",
-      path: `${ARTIFACT_PROXY_PREFIX}/${encodePath(source)}`,
-    });
-    if (!response.body)
-      throw new GyreError("INTERNAL_ERROR", `The artifact proxy sent no body for ${source}.`);
-    await pipeline(
-      Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>),
-      createWriteStream(target),
-    );
-    count++;
-  }
-  return count;
 }
 
 async function copyLocal(from: string, to: string): Promise<void> {
@@ -72,9 +39,8 @@ export async function fetchModelFiles(
   if (scheme === "mlflow-artifacts") {
     const relative = proxiedPath(uri);
     if (connection.artifactsDir) return copyLocal(path.join(connection.artifactsDir, relative), to);
-    const files = await downloadProxied(connection.client, relative, to);
-    if (files === 0)
-      throw new GyreError("RESOURCE_DOES_NOT_EXIST", `The artifact proxy lists no files at ${uri}.`);
+    // The SDK's download (the one `gyre predict` and `gyre.downloadModel` use) walks the proxy.
+    await downloadModel(connection.client, `mlflow-artifacts:/${relative}`, to);
     return;
   }
   if (scheme === "file")

@@ -11,13 +11,14 @@ const SILENT = "silent";
 
 export const serverCommand = defineCommand({
   words: ["server"],
-  summary: "Run the tracking server (MLflow REST API and artifact proxy).",
+  summary: "Run the tracking server (MLflow REST API, artifact proxy, named deployments under /serving).",
   options: {
     "backend-store-uri": { type: "string" },
     "artifacts-destination": { type: "string" },
     host: { type: "string", default: "127.0.0.1" },
     port: { type: "string", default: "5000" },
     "log-level": { type: "string", default: "warn" },
+    "deployments-poll-seconds": { type: "string", default: "5" },
   },
   optionHelp: [
     ["--backend-store-uri URI", "sqlite:///path or postgresql://… (default: $GYRE_HOME/gyre.db)"],
@@ -27,6 +28,10 @@ export const serverCommand = defineCommand({
     [
       "--log-level LEVEL",
       "fatal, error, warn, info (logs every request), debug, trace or silent (default: warn)",
+    ],
+    [
+      "--deployments-poll-seconds S",
+      "Re-resolve deployment aliases and re-read their specs this often; 0: never (default: 5)",
     ],
   ],
   async run({ values }, context) {
@@ -40,6 +45,9 @@ export const serverCommand = defineCommand({
       host: values.host,
       port: integerFlag("port", values.port, 0, 65_535),
       logLevel: values["log-level"] === SILENT ? false : values["log-level"],
+      serveDeployments: true,
+      deploymentPollMs:
+        integerFlag("deployments-poll-seconds", values["deployments-poll-seconds"], 0, 86_400)! * 1000,
     });
     const gyre = await server.createGyre(config);
     try {
@@ -50,6 +58,7 @@ export const serverCommand = defineCommand({
         renderPairs([
           ["  backend store:", redactCredentials(config.backendStoreUri)],
           ["  artifacts destination:", config.artifactsDestination],
+          ["  deployments:", `${url}/serving/{name}/ (invocations, v2, v1)`],
         ]),
       );
       const signal = await shutdown;

@@ -1,6 +1,7 @@
-import { artifactRoutes, datasets, type RouteContract, registry, tracking } from "@gyre/core";
+import { artifactRoutes, datasets, deployments, type RouteContract, registry, tracking } from "@gyre/core";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { DatasetServices } from "../datasets/services.js";
+import type { DeploymentService } from "../deployments/service.js";
 import { actorOf } from "../registry/context.js";
 import type { RegistryServices } from "../registry/services.js";
 import type { TrackingServices } from "../tracking/services.js";
@@ -95,10 +96,23 @@ function datasetHandlers(s: DatasetServices): Handlers<typeof datasets.datasetRo
   };
 }
 
+/** Each deployments contract mapped to its service call; changes record who made them. */
+function deploymentHandlers(s: DeploymentService): Handlers<typeof deployments.deploymentRoutes> {
+  return {
+    createDeployment: (r, c) => s.createDeployment(r, actorOf(r, c.user)),
+    getDeployment: (r) => s.getDeployment(r),
+    listDeployments: (r) => s.listDeployments(r),
+    updateDeployment: (r, c) => s.updateDeployment(r, actorOf(r, c.user)),
+    rollbackDeployment: (r, c) => s.rollbackDeployment(r, actorOf(r, c.user)),
+    deleteDeployment: (r) => s.deleteDeployment(r),
+  };
+}
+
 export const allRoutes: readonly RouteContract[] = [
   ...tracking.trackingRoutes,
   ...registry.registryRoutes,
   ...datasets.datasetRoutes,
+  ...deployments.deploymentRoutes,
   ...artifactRoutes,
 ];
 
@@ -107,6 +121,7 @@ export interface GyreServices {
   tracking: TrackingServices;
   registry: RegistryServices;
   datasets: DatasetServices;
+  deployments: DeploymentService;
 }
 
 export async function buildApp(services: GyreServices, options: AppOptions): Promise<FastifyInstance> {
@@ -134,6 +149,9 @@ export async function buildApp(services: GyreServices, options: AppOptions): Pro
   );
   await app.register(async (scope) =>
     registerJsonRoutes(scope, datasets.datasetRoutes, datasetHandlers(services.datasets), ajax),
+  );
+  await app.register(async (scope) =>
+    registerJsonRoutes(scope, deployments.deploymentRoutes, deploymentHandlers(services.deployments), ajax),
   );
   await app.register(async (scope) => registerArtifactRoutes(scope, services.tracking.artifacts));
   return app;

@@ -312,6 +312,36 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
           .execute();
       },
     },
+
+    // Named deployments served by the tracking server. The deployment row holds the current
+    // revision; every change appends a revision (its whole spec as JSON, who, when, and the
+    // revision a rollback from it returns to), so history survives restarts and rollback is a lookup.
+    "0004_deployments": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("deployments")
+          .addColumn("name", text, (c) => c.primaryKey())
+          .addColumn("revision", "integer", (c) => c.notNull())
+          .addColumn("creation_time", bigint, (c) => c.notNull())
+          .addColumn("last_update_time", bigint, (c) => c.notNull())
+          .addColumn("creator", text, (c) => c.notNull())
+          .addColumn("last_updated_by", text, (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable("deployment_revisions")
+          .addColumn("name", text, (c) => c.notNull().references("deployments.name").onDelete("cascade"))
+          .addColumn("revision", "integer", (c) => c.notNull())
+          .addColumn("spec", text, (c) => c.notNull())
+          .addColumn("action", text, (c) => c.notNull())
+          .addColumn("previous_revision", "integer")
+          .addColumn("actor", text, (c) => c.notNull())
+          .addColumn("timestamp", bigint, (c) => c.notNull())
+          .addPrimaryKeyConstraint("deployment_revisions_pk", ["name", "revision"])
+          .modifyEnd(clustered)
+          .execute();
+      },
+    },
   };
 }
 

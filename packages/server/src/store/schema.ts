@@ -180,6 +180,27 @@ export interface DatasetValidationsTable {
   creation_time: number;
 }
 
+/** A named deployment; `revision` is the current one in deployment_revisions. */
+export interface DeploymentsTable {
+  name: string;
+  revision: number;
+  creation_time: number;
+  last_update_time: number;
+  creator: string;
+  last_updated_by: string;
+}
+
+/** One revision of a deployment's spec (JSON); never changed once written. */
+export interface DeploymentRevisionsTable {
+  name: string;
+  revision: number;
+  spec: string;
+  action: string;
+  previous_revision: number | null;
+  actor: string;
+  timestamp: number;
+}
+
 export interface Schema {
   experiments: ExperimentsTable;
   experiment_tags: ExperimentTagsTable;
@@ -200,4 +221,6 @@ export interface Schema {
   dataset_names: DatasetNamesTable;
   dataset_versions: DatasetVersionsTable;
   dataset_validations: DatasetValidationsTable;
+  deployments: DeploymentsTable;
+  deployment_revisions: DeploymentRevisionsTable;
 }

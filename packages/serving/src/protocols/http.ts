@@ -110,3 +110,15 @@ export function acceptRawBodies(scope: FastifyInstance, bodyLimit: number | unde
 export function bodyOf(request: FastifyRequest): Buffer {
   return Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
 }
+
+/**
+ * The models a request may reach: one view for the whole app (`gyre serve`), or a view chosen per
+ * request — the tracking server mounts every deployment under one parametric prefix and picks
+ * the deployment's own view from the path.
+ */
+export type ModelsSource = ModelRegistryView | ((request: FastifyRequest) => ModelRegistryView);
+
+/** The view behind a request, whichever form the source takes. */
+export function modelsOf(source: ModelsSource): (request: FastifyRequest) => ModelRegistryView {
+  return typeof source === "function" ? source : () => source;
+}

@@ -2,7 +2,15 @@ import { GyreError } from "@gyre/core";
 import type { FastifyInstance } from "fastify";
 import { parseCsv } from "./csv.js";
 import { tableToBatch } from "./decode.js";
-import { acceptRawBodies, asGyreError, bodyOf, contextOf, installRequestIds, setRetryAfter } from "./http.js";
+import {
+  acceptRawBodies,
+  asGyreError,
+  bodyOf,
+  contextOf,
+  installRequestIds,
+  modelsOf,
+  setRetryAfter,
+} from "./http.js";
 import { decodeMlflowJson, type MlflowInput, mlflowPredictions, parseJsonBody } from "./mlflow.js";
 import { installObservation, startInference } from "./observe.js";
 import type { ServingRoutesOptions } from "./routes.js";
@@ -40,7 +48,7 @@ function mediaTypeOf(header: string | undefined): "json" | "csv" {
 
 /** MLflow's scoring routes: /invocations, /ping, /health, /version. Errors are `{error_code, message}`. */
 export function registerMlflowRoutes(scope: FastifyInstance, options: ServingRoutesOptions): void {
-  const { models } = options;
+  const viewOf = modelsOf(options.models);
   installRequestIds(scope);
   acceptRawBodies(scope, options.bodyLimitBytes);
   installObservation(scope, "mlflow", options.observer);
@@ -53,7 +61,7 @@ export function registerMlflowRoutes(scope: FastifyInstance, options: ServingRou
   });
 
   const health = (request: Parameters<typeof contextOf>[0], reply: Parameters<typeof contextOf>[1]) => {
-    const served = models.defaultModel(contextOf(request, reply));
+    const served = viewOf(request).defaultModel(contextOf(request, reply));
     return reply
       .status(served?.predictor.ready ? 200 : 404)
       .type("application/json")
@@ -67,7 +75,7 @@ export function registerMlflowRoutes(scope: FastifyInstance, options: ServingRou
   scope.post("/invocations", async (request, reply) => {
     const record = startInference(request);
     const media = mediaTypeOf(request.headers["content-type"]);
-    const served = models.defaultModel(contextOf(request, reply));
+    const served = viewOf(request).defaultModel(contextOf(request, reply));
     if (!served)
       throw new GyreError("RESOURCE_DOES_NOT_EXIST", "No default model is served at /invocations.");
     if (record) record.served = served;

@@ -1,12 +1,14 @@
 import type { FastifyInstance } from "fastify";
-import type { ModelRegistryView } from "../registry-view.js";
+import type { ModelsSource } from "./http.js";
 import { registerMlflowRoutes } from "./mlflow-routes.js";
 import type { ServingObserver } from "./observe.js";
 import { registerV1Routes } from "./v1-routes.js";
 import { registerV2Routes } from "./v2-routes.js";
 
+export type { ModelsSource } from "./http.js";
+
 export interface ServingRoutesOptions {
-  readonly models: ModelRegistryView;
+  readonly models: ModelsSource;
   /** Reported by GET /v2; default "gyre". */
   readonly serverName?: string;
   /** Reported by GET /v2; default "0.1.0". */

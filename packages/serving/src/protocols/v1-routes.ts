@@ -8,6 +8,7 @@ import {
   contextOf,
   installErrorJson,
   installRequestIds,
+  modelsOf,
   noRoute,
   notServed,
   resolveModel,
@@ -33,7 +34,7 @@ function v1Predictions(prediction: Prediction): unknown[] {
 
 /** KServe's V1 protocol, mounted under /v1; failures are `{"error": "..."}`. */
 export function registerV1Routes(scope: FastifyInstance, options: ServingRoutesOptions): void {
-  const { models } = options;
+  const viewOf = modelsOf(options.models);
   installRequestIds(scope);
   acceptRawBodies(scope, options.bodyLimitBytes);
   installErrorJson(scope);
@@ -43,7 +44,7 @@ export function registerV1Routes(scope: FastifyInstance, options: ServingRoutesO
     "/models/:model_name",
     (request: FastifyRequest<{ Params: { model_name: string } }>, reply: FastifyReply) => {
       const name = request.params.model_name;
-      const served = models.resolve(name, undefined, contextOf(request, reply));
+      const served = viewOf(request).resolve(name, undefined, contextOf(request, reply));
       if (!served) throw notServed(name, undefined);
       return reply.send({ name, ready: served.predictor.ready });
     },
@@ -59,7 +60,7 @@ export function registerV1Routes(scope: FastifyInstance, options: ServingRoutesO
       }
       const name = target.slice(0, -PREDICT_SUFFIX.length);
       const record = startInference(request);
-      const served = resolveModel(models, name, undefined, contextOf(request, reply));
+      const served = resolveModel(viewOf(request), name, undefined, contextOf(request, reply));
       if (record) record.served = served;
       const parsed = v1PredictRequest.safeParse(parseJsonBody(bodyOf(request).toString("utf8")));
       if (!parsed.success) throw invalid(`Invalid predict request: ${describeIssues(parsed.error)}`);

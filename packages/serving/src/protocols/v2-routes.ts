@@ -8,6 +8,7 @@ import {
   contextOf,
   installErrorJson,
   installRequestIds,
+  modelsOf,
   notServed,
   resolveModel,
 } from "./http.js";
@@ -50,7 +51,7 @@ function splitBody(request: FastifyRequest): { json: V2InferenceRequest; binary:
 
 /** Open Inference Protocol v2 routes, mounted under /v2; failures are `{"error": "..."}`. */
 export function registerV2Routes(scope: FastifyInstance, options: ServingRoutesOptions): void {
-  const { models } = options;
+  const viewOf = modelsOf(options.models);
   installRequestIds(scope);
   acceptRawBodies(scope, options.bodyLimitBytes);
   installErrorJson(scope);
@@ -63,15 +64,17 @@ export function registerV2Routes(scope: FastifyInstance, options: ServingRoutesO
   });
   scope.get("/", (_request, reply) => reply.type("application/json").send(serverMetadata));
   scope.get("/health/live", (_request, reply) => reply.send({ live: true }));
-  scope.get("/health/ready", (_request, reply) => {
-    const ready = models.list().every((m) => m.predictor.ready);
+  scope.get("/health/ready", (request, reply) => {
+    const ready = viewOf(request)
+      .list()
+      .every((m) => m.predictor.ready);
     return reply.status(ready ? 200 : 503).send({ ready });
   });
 
   const metadata = (request: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
     const { model_name: name, model_version: version } = request.params;
-    const served = resolveModel(models, name, version, contextOf(request, reply));
-    const versions = models
+    const served = resolveModel(viewOf(request), name, version, contextOf(request, reply));
+    const versions = viewOf(request)
       .list()
       .filter((m) => m.name === name && m.version !== undefined)
       .map((m) => m.version!);
@@ -82,7 +85,7 @@ export function registerV2Routes(scope: FastifyInstance, options: ServingRoutesO
 
   const ready = (request: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
     const { model_name: name, model_version: version } = request.params;
-    const served = models.resolve(name, version, contextOf(request, reply));
+    const served = viewOf(request).resolve(name, version, contextOf(request, reply));
     if (!served) throw notServed(name, version);
     const isReady = served.predictor.ready;
     return reply.status(isReady ? 200 : 503).send({ name, ready: isReady });
@@ -94,7 +97,7 @@ export function registerV2Routes(scope: FastifyInstance, options: ServingRoutesO
     const { model_name: name, model_version: version } = request.params;
     const record = startInference(request);
     const context = contextOf(request, reply);
-    const served = resolveModel(models, name, version, context);
+    const served = resolveModel(viewOf(request), name, version, context);
     if (record) record.served = served;
     const { json, binary } = splitBody(request);
     const predictor = served.predictor;

@@ -1,0 +1,175 @@
+import type { deployments } from "@gyre/core";
+import type {
+  Deployment,
+  DeploymentRegistry,
+  DeploymentSpecInput,
+  ModelRegistryView,
+  ServingMetrics,
+  ServingTelemetry,
+} from "@gyre/serving";
+import type { ModelFiles } from "./model-files.js";
+import type { ResolvedSpec } from "./resolve.js";
+
+type Serving = typeof import("@gyre/serving");
+
+/** One deployment as loaded in this process. */
+interface Loaded {
+  readonly deployment: Deployment;
+  /** The deployment alone, as the serving routes under /serving/{name} see it. */
+  readonly view: DeploymentRegistry;
+  /** Version → storage location, read when the deployment loads a version. */
+  readonly locations: Map<string, string>;
+  revision: number;
+  resolved: ResolvedSpec;
+}
+
+export interface EngineOptions {
+  readonly files: ModelFiles;
+  /** Rows one model run may combine from concurrent requests; the serving default otherwise. */
+  readonly maxBatchRows?: number;
+}
+
+/** The serving spec of a resolution: versions are the routing keys. */
+function servingSpec(resolved: ResolvedSpec): DeploymentSpecInput {
+  return {
+    arms: resolved.arms.map((a) => ({ version: a.version, weight: a.weight })),
+    shadows: resolved.shadows.map((s) => ({ version: s.version, percent: s.percent })),
+    ...(resolved.stickyHeader ? { stickyHeader: resolved.stickyHeader } : {}),
+  };
+}
+
+/**
+ * The tracking server's in-process serving: one @gyre/serving Deployment per named deployment,
+ * sharing one metrics registry and the routes' observer. Changes go through Deployment.apply —
+ * new versions loaded and warmed, one switch, old ones drained — so a change fails no request.
+ * Knows nothing of the store: the deployment service decides what to serve.
+ */
+export class DeploymentEngine {
+  private readonly loaded = new Map<string, Loaded>();
+  /** Why a deployment could not be loaded (on start or after a change made elsewhere). */
+  private readonly errors = new Map<string, string>();
+
+  private constructor(
+    private readonly serving: Serving,
+    private readonly options: EngineOptions,
+    readonly metrics: ServingMetrics,
+    readonly telemetry: ServingTelemetry,
+  ) {}
+
+  /** Imported here, not at server start: onnxruntime is most of a serving process's start-up time. */
+  static async start(options: EngineOptions): Promise<DeploymentEngine> {
+    const serving = await import("@gyre/serving");
+    const metrics = new serving.ServingMetrics();
+    return new DeploymentEngine(serving, options, metrics, new serving.ServingTelemetry(metrics, undefined));
+  }
+
+  get servingModule(): Serving {
+    return this.serving;
+  }
+
+  names(): string[] {
+    return [...this.loaded.keys()];
+  }
+
+  /** The models under /serving/{name}; undefined when this process does not serve it. */
+  view(name: string): ModelRegistryView | undefined {
+    return this.loaded.get(name)?.view;
+  }
+
+  revisionOf(name: string): number | undefined {
+    return this.loaded.get(name)?.revision;
+  }
+
+  resolvedOf(name: string): ResolvedSpec | undefined {
+    return this.loaded.get(name)?.resolved;
+  }
+
+  /** Serves a resolution under a name: creates the deployment, or switches it with no failed request. */
+  async deploy(name: string, revision: number, resolved: ResolvedSpec): Promise<void> {
+    const current = this.loaded.get(name);
+    try {
+      if (current) {
+        for (const t of [...resolved.arms, ...resolved.shadows]) current.locations.set(t.version, t.location);
+        await current.deployment.apply(servingSpec(resolved));
+        current.revision = revision;
+        current.resolved = resolved;
+      } else {
+        const locations = new Map(
+          [...resolved.arms, ...resolved.shadows].map((t) => [t.version, t.location]),
+        );
+        const deployment = await this.serving.Deployment.create(
+          {
+            name,
+            source: {
+              modelDir: async (version) => {
+                const location = locations.get(version);
+                if (location === undefined) throw new Error(`no location for version ${version}`);
+                return this.options.files.directoryOf(location);
+              },
+            },
+            ...(this.options.maxBatchRows ? { batching: { maxBatchRows: this.options.maxBatchRows } } : {}),
+            observer: this.metrics,
+          },
+          servingSpec(resolved),
+        );
+        const view = new this.serving.DeploymentRegistry({ defaultDeployment: name });
+        view.add(deployment);
+        this.loaded.set(name, { deployment, view, locations, revision, resolved });
+      }
+      this.errors.delete(name);
+    } catch (error) {
+      this.errors.set(name, error instanceof Error ? error.message : String(error));
+      throw error;
+    }
+  }
+
+  /** Records why a deployment is not (or no longer fully) what its spec says. */
+  fail(name: string, message: string): void {
+    this.errors.set(name, message);
+  }
+
+  /** What is served under a name now, for the API's `status`. */
+  status(name: string): NonNullable<deployments.Deployment["status"]> | undefined {
+    const current = this.loaded.get(name);
+    const lastError = this.errors.get(name);
+    if (!current)
+      return lastError === undefined ? undefined : { model_name: "", arms: [], last_error: lastError };
+    const { resolved } = current;
+    const total = resolved.arms.reduce((sum, a) => sum + a.weight, 0);
+    const primary = resolved.arms.reduce(
+      (best, a, i) => (a.weight > resolved.arms[best]!.weight ? i : best),
+      0,
+    );
+    return {
+      model_name: resolved.modelName,
+      arms: [
+        ...resolved.arms.map((a, i) => ({
+          model_uri: a.uri,
+          version: a.version,
+          role: i === primary ? ("primary" as const) : ("canary" as const),
+          share: a.weight / total,
+        })),
+        ...resolved.shadows.map((s) => ({
+          model_uri: s.uri,
+          version: s.version,
+          role: "shadow" as const,
+          share: s.percent / 100,
+        })),
+      ],
+      ...(lastError === undefined ? {} : { last_error: lastError }),
+    };
+  }
+
+  /** Stops serving a name: in-flight requests finish, then its versions are released. */
+  async remove(name: string): Promise<void> {
+    const current = this.loaded.get(name);
+    this.errors.delete(name);
+    if (!current) return;
+    this.loaded.delete(name);
+    await current.view.close();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.names().map((name) => this.remove(name)));
+  }
+}

@@ -188,3 +188,22 @@ export function flatTreeFromJSON(json: FlatTreeJSON): FlatTree {
   }
   return tree;
 }
+
+/** The tree's arrays as transferable buffers, so a worker hands a grown tree over without copying. */
+export function transferableBuffers(tree: FlatTree): ArrayBuffer[] {
+  return [
+    tree.feature,
+    tree.threshold,
+    tree.binThreshold,
+    tree.missingGoesLeft,
+    tree.left,
+    tree.right,
+    tree.categorySplit,
+    tree.binBitsets,
+    tree.codeBitsetStart,
+    tree.codeBitsetWords,
+    tree.codeBitsets,
+    tree.value,
+    tree.cover,
+  ].map((a) => a.buffer as ArrayBuffer);
+}

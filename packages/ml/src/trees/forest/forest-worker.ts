@@ -1,6 +1,6 @@
 import { workerData } from "node:worker_threads";
 import type { CartTarget } from "../cart/cart-grower.js";
-import type { FlatTree } from "../flat-tree.js";
+import { transferableBuffers as buffersOf } from "../flat-tree.js";
 import { type ForestWorkerData, type ForestWorkerMessage, NEXT_TREE, POSTED } from "./forest-protocol.js";
 import { growForestTree } from "./forest-tree.js";
 
@@ -12,24 +12,6 @@ function post(message: ForestWorkerMessage, transfer: ArrayBuffer[] = []): void 
   input.port.postMessage(message, transfer);
   Atomics.add(control, POSTED, 1);
   Atomics.notify(control, POSTED);
-}
-
-function buffersOf(tree: FlatTree): ArrayBuffer[] {
-  return [
-    tree.feature,
-    tree.threshold,
-    tree.binThreshold,
-    tree.missingGoesLeft,
-    tree.left,
-    tree.right,
-    tree.categorySplit,
-    tree.binBitsets,
-    tree.codeBitsetStart,
-    tree.codeBitsetWords,
-    tree.codeBitsets,
-    tree.value,
-    tree.cover,
-  ].map((a) => a.buffer as ArrayBuffer);
 }
 
 try {

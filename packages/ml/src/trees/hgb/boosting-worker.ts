@@ -1,5 +1,5 @@
 import { workerData } from "node:worker_threads";
-import type { FlatTree } from "../flat-tree.js";
+import { transferableBuffers as buffersOf } from "../flat-tree.js";
 import type { BoostingData } from "./boosting-data.js";
 import { BoostingGrower } from "./boosting-grower.js";
 import {
@@ -22,24 +22,6 @@ const gradient = new Float64Array(input.gradient);
 const hessian = new Float64Array(input.hessian);
 const raw = new Float64Array(input.raw);
 const grower = new BoostingGrower(data, input.params, input.constantHessian);
-
-function buffersOf(tree: FlatTree): ArrayBuffer[] {
-  return [
-    tree.feature,
-    tree.threshold,
-    tree.binThreshold,
-    tree.missingGoesLeft,
-    tree.left,
-    tree.right,
-    tree.categorySplit,
-    tree.binBitsets,
-    tree.codeBitsetStart,
-    tree.codeBitsetWords,
-    tree.codeBitsets,
-    tree.value,
-    tree.cover,
-  ].map((a) => a.buffer as ArrayBuffer);
-}
 
 function post(message: BoostingWorkerMessage, transfer: ArrayBuffer[] = []): void {
   input.port.postMessage(message, transfer);

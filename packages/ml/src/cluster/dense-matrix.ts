@@ -35,3 +35,19 @@ export function denseFromFrame(frame: Frame, columns?: readonly string[]): Dense
   });
   return { data, nRows: n, nCols: d };
 }
+
+/** Squared Euclidean distance between row slices of two row-major matrices. */
+export function squaredDistance(
+  a: Float64Array,
+  aOffset: number,
+  b: Float64Array,
+  bOffset: number,
+  d: number,
+): number {
+  let s = 0;
+  for (let j = 0; j < d; j++) {
+    const r = a[aOffset + j]! - b[bOffset + j]!;
+    s += r * r;
+  }
+  return s;
+}

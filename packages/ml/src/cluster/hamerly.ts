@@ -1,4 +1,4 @@
-import type { DenseMatrix } from "./dense-matrix.js";
+import { type DenseMatrix, squaredDistance } from "./dense-matrix.js";
 
 /**
  * Lloyd's k-means iterations with Hamerly's bounds (Hamerly 2010, "Making k-means even faster"):
@@ -112,21 +112,6 @@ export function lloydHamerly(
     }
   }
   return { centers, labels, nIter: iteration };
-}
-
-function squaredDistance(
-  a: Float64Array,
-  aOffset: number,
-  b: Float64Array,
-  bOffset: number,
-  d: number,
-): number {
-  let s = 0;
-  for (let j = 0; j < d; j++) {
-    const r = a[aOffset + j]! - b[bOffset + j]!;
-    s += r * r;
-  }
-  return s;
 }
 
 /** Half the distance from each centre to its nearest other centre. */

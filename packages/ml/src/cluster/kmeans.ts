@@ -2,7 +2,7 @@ import type { Frame } from "../frame/frame.js";
 import { expectKind, type KindedJson, numberField, objectField, strings } from "../pipeline/json.js";
 import { SeededRandom } from "../trees/random.js";
 import { decodeFloat64, type EncodedArray, encodeFloat64 } from "../trees/typed-array-codec.js";
-import { type DenseMatrix, denseFromFrame, isDenseMatrix } from "./dense-matrix.js";
+import { type DenseMatrix, denseFromFrame, isDenseMatrix, squaredDistance } from "./dense-matrix.js";
 import { lloydHamerly } from "./hamerly.js";
 
 /**
@@ -137,21 +137,6 @@ function meanVariance(x: DenseMatrix): number {
     total += ss / n;
   }
   return total / d;
-}
-
-function squaredDistance(
-  a: Float64Array,
-  aOffset: number,
-  b: Float64Array,
-  bOffset: number,
-  d: number,
-): number {
-  let s = 0;
-  for (let j = 0; j < d; j++) {
-    const r = a[aOffset + j]! - b[bOffset + j]!;
-    s += r * r;
-  }
-  return s;
 }
 
 /** Greedy k-means++ (scikit-learn's `_kmeans_plusplus`). */

@@ -41,4 +41,6 @@ await run.end();
 
 const version = await gyre.registerModel(uri, "penguins");
 await gyre.setAlias("penguins", "champion", version.version);
-console.log(`run ${run.id}: test accuracy ${testAccuracy.toFixed(4)}; registered penguins v${version.version} as champion`);
+console.log(
+  `run ${run.id}: test accuracy ${testAccuracy.toFixed(4)}; registered penguins v${version.version} as champion`,
+);

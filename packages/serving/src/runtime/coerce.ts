@@ -72,15 +72,39 @@ export function putFor(fieldType: ElementType, feedType: ElementType): Put {
   };
 }
 
+/** pandas' default `na_values`: the texts `read_csv` turns into a missing float. */
+const PANDAS_NA_TEXTS = new Set([
+  "",
+  "#N/A",
+  "#N/A N/A",
+  "#NA",
+  "-1.#IND",
+  "-1.#QNAN",
+  "-NaN",
+  "-nan",
+  "1.#IND",
+  "1.#QNAN",
+  "<NA>",
+  "N/A",
+  "NA",
+  "NULL",
+  "NaN",
+  "None",
+  "n/a",
+  "nan",
+  "null",
+]);
+
 /**
- * Text cells (CSV) read the way pandas reads them with the signature's dtypes: numbers, an
- * empty cell as a missing float, True/False for booleans. Returns a JSON-like value for `Put`.
+ * Text cells (CSV) read the way pandas reads them with the signature's dtypes: numbers, its
+ * missing-value texts ("", NA, NaN, null, …) as a missing float, True/False for booleans.
+ * Returns a JSON-like value for `Put`.
  */
 export function fromText(type: ElementType, text: string): unknown {
   switch (familyOf(type)) {
     case "float": {
       const t = text.trim();
-      if (t === "" || t === "nan" || t === "NaN") return null;
+      if (PANDAS_NA_TEXTS.has(t)) return null;
       const n = Number(t);
       return Number.isNaN(n) ? text : n;
     }

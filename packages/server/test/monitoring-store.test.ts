@@ -1,0 +1,266 @@
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ParquetPredictionStore } from "../src/monitoring/store/parquet-store.js";
+import { PostgresPredictionStore } from "../src/monitoring/store/postgres-store.js";
+import type { PredictionRow, PredictionStore } from "../src/monitoring/store/prediction-store.js";
+import { availableBackends } from "./support/backends.js";
+
+/**
+ * One conformance suite for the prediction store's backends: the embedded Parquet + DuckDB store
+ * (beside the SQLite metadata backend) and the PostgreSQL store (on a scratch database).
+ */
+const backends = await availableBackends();
+
+interface StoreBackend {
+  store: PredictionStore;
+  reopen(): PredictionStore;
+  dispose(): Promise<void>;
+}
+
+async function openBackend(name: "sqlite" | "postgres"): Promise<StoreBackend> {
+  if (name === "sqlite") {
+    const dir = await mkdtemp(join(tmpdir(), "gyre-predstore-"));
+    return {
+      store: new ParquetPredictionStore(dir),
+      reopen: () => new ParquetPredictionStore(dir),
+      dispose: () => rm(dir, { recursive: true, force: true }),
+    };
+  }
+  const scratch = await backends.find((b) => b.name === "postgres")!.create();
+  return {
+    store: new PostgresPredictionStore(scratch.uri),
+    reopen: () => new PostgresPredictionStore(scratch.uri),
+    dispose: () => scratch.dispose(),
+  };
+}
+
+const DAY1 = Date.UTC(2024, 4, 1, 10, 0, 0);
+const DAY2 = Date.UTC(2024, 4, 2, 10, 0, 0);
+const DAY3 = Date.UTC(2024, 4, 3, 10, 0, 0);
+
+function row(request: string, timestamp: number, fields: Partial<PredictionRow> = {}, r = 0): PredictionRow {
+  return {
+    request_id: request,
+    row: r,
+    timestamp,
+    model: "churn",
+    deployment: "prod",
+    version: "1",
+    arm: "primary",
+    latency_ms: 1,
+    inputs: { x: r, name: `it's ${request}` },
+    outputs: { probability: [0.25, 0.75] },
+    ...fields,
+  };
+}
+
+describe.each(backends)("prediction store on $name", (backend) => {
+  let b: StoreBackend;
+  beforeAll(async () => {
+    b = await openBackend(backend.name);
+    await b.store.appendPredictions([
+      row("a", DAY1, { latency_ms: 1 }),
+      row("a", DAY1, { latency_ms: 1 }, 1),
+      row("b", DAY1 + 1000, { latency_ms: 2 }),
+      row("c", DAY1 + 2000, { latency_ms: 3, version: "2", arm: "canary" }),
+      row("d", DAY2, { latency_ms: 10 }),
+      row("e", DAY2 + 1, { model: "other", deployment: null, version: null, arm: null, latency_ms: 4 }),
+    ]);
+    // The shadow's copy of request "b": same request id, another version and arm.
+    await b.store.appendPredictions([row("b", DAY1 + 1000, { version: "3", arm: "shadow", latency_ms: 7 })]);
+    // A retried batch: its rows are kept once, with their first values.
+    await b.store.appendPredictions([row("a", DAY1, { latency_ms: 99 })]);
+  });
+  afterAll(async () => {
+    await b?.store.close();
+    await b?.dispose();
+  });
+
+  it("stores rows durably and reads them back in order, with nulls and quotes intact", async () => {
+    const fresh = b.reopen();
+    try {
+      const rows = await fresh.predictions({ model: "churn" });
+      expect(rows.map((r) => `${r.request_id}/${r.row}/${r.version}/${r.arm}`)).toEqual([
+        "a/0/1/primary",
+        "a/1/1/primary",
+        "b/0/1/primary",
+        "b/0/3/shadow",
+        "c/0/2/canary",
+        "d/0/1/primary",
+      ]);
+      expect(rows[0]).toMatchObject({
+        timestamp: DAY1,
+        latency_ms: 1,
+        deployment: "prod",
+        inputs: { x: 0, name: "it's a" },
+        outputs: { probability: [0.25, 0.75] },
+        label: null,
+        label_time: null,
+      });
+      const [other] = await fresh.predictions({ model: "other" });
+      expect(other).toMatchObject({ request_id: "e", deployment: null, version: null, arm: null });
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it("filters by deployment, version, arm and time window; the limit keeps the newest rows", async () => {
+    const ids = async (q: Parameters<PredictionStore["predictions"]>[0]) =>
+      (await b.store.predictions(q)).map((r) => `${r.request_id}/${r.row}`);
+    expect(await ids({ deployment: "prod", version: "2" })).toEqual(["c/0"]);
+    expect(await ids({ model: "churn", arm: "shadow" })).toEqual(["b/0"]);
+    expect(await ids({ model: "churn", start: DAY1 + 1000, end: DAY2 })).toEqual(["b/0", "b/0", "c/0"]);
+    expect(await ids({ start: DAY2 })).toEqual(["d/0", "e/0"]);
+    expect(await ids({ model: "churn", version: "1", limit: 2 })).toEqual(["b/0", "d/0"]);
+    expect(await ids({ model: "nothing" })).toEqual([]);
+  });
+
+  it("joins labels by request id and row; the last label to arrive wins", async () => {
+    expect(await b.store.appendLabels([{ request_id: "a", value: 0 }], DAY2)).toBe(1);
+    // Later arrival, and within one batch the later entry.
+    await b.store.appendLabels(
+      [
+        { request_id: "a", value: 1 },
+        { request_id: "a", row: 1, value: "yes" },
+        { request_id: "a", row: 1, value: "no" },
+        { request_id: "b", value: true },
+        { request_id: "unknown", value: 5 },
+      ],
+      DAY2 + 5,
+    );
+    // A late duplicate for "b": arrival order decides, not the value.
+    await b.store.appendLabels([{ request_id: "b", value: false }], DAY3);
+    const rows = await b.store.predictions({ model: "churn", start: DAY1, end: DAY2 });
+    expect(rows.map((r) => [r.request_id, r.row, r.arm, r.label, r.label_time])).toEqual([
+      ["a", 0, "primary", 1, DAY2 + 5],
+      ["a", 1, "primary", "no", DAY2 + 5],
+      ["b", 0, "primary", false, DAY3],
+      ["b", 0, "shadow", false, DAY3],
+      ["c", 0, "canary", null, null],
+    ]);
+    const labeled = await b.store.predictions({ model: "churn", labeledOnly: true });
+    expect(labeled.map((r) => `${r.request_id}/${r.row}/${r.arm}`)).toEqual([
+      "a/0/primary",
+      "a/1/primary",
+      "b/0/primary",
+      "b/0/shadow",
+    ]);
+  });
+
+  it("reports latency percentiles per version and arm, with request counts merged in", async () => {
+    await b.store.appendRequestCounts([
+      {
+        minute: DAY1,
+        model: "churn",
+        deployment: "prod",
+        version: "1",
+        arm: "primary",
+        requests: 3,
+        errors: 1,
+        invalid: 1,
+      },
+      {
+        minute: DAY1,
+        model: "churn",
+        deployment: "prod",
+        version: "1",
+        arm: "primary",
+        requests: 2,
+        errors: 0,
+        invalid: 0,
+      },
+      {
+        minute: DAY1,
+        model: "churn",
+        deployment: "prod",
+        version: "4",
+        arm: "canary",
+        requests: 2,
+        errors: 2,
+        invalid: 0,
+      },
+      {
+        minute: DAY3,
+        model: "churn",
+        deployment: "prod",
+        version: "1",
+        arm: "primary",
+        requests: 9,
+        errors: 9,
+        invalid: 9,
+      },
+    ]);
+    const rows = await b.store.operational({ deployment: "prod", start: DAY1, end: DAY3 });
+    // Version 1 primary: requests a (1 ms, 2 rows), b (2 ms), d (10 ms); numpy's linear percentiles.
+    expect(rows).toEqual([
+      {
+        version: "1",
+        arm: "primary",
+        requests: 3,
+        rows: 4,
+        latency_p50_ms: 2,
+        latency_p99_ms: 2 + 0.98 * 8,
+        counted_requests: 5,
+        errors: 1,
+        invalid: 1,
+      },
+      expect.objectContaining({
+        version: "2",
+        arm: "canary",
+        requests: 1,
+        latency_p50_ms: 3,
+        counted_requests: 0,
+      }),
+      expect.objectContaining({ version: "3", arm: "shadow", requests: 1, latency_p99_ms: 7 }),
+      expect.objectContaining({ version: "4", arm: "canary", requests: 0, latency_p50_ms: null, errors: 2 }),
+    ]);
+  });
+
+  it("retention removes whole days before the cutoff's day", async () => {
+    const fresh = await openBackend(backend.name);
+    try {
+      await fresh.store.appendPredictions([row("x", DAY1), row("y", DAY2), row("z", DAY3)]);
+      await fresh.store.appendLabels([{ request_id: "x", value: 1 }], DAY1 + 1);
+      await fresh.store.appendLabels([{ request_id: "y", value: 1 }], DAY2 + 1);
+      expect(await fresh.store.deleteDaysBefore(DAY2 + 3_600_000)).toEqual(["2024-05-01"]);
+      const rows = await fresh.store.predictions({});
+      expect(rows.map((r) => [r.request_id, r.label])).toEqual([
+        ["y", 1],
+        ["z", null],
+      ]);
+    } finally {
+      await fresh.store.close();
+      await fresh.dispose();
+    }
+  });
+});
+
+describe("parquet store layout", () => {
+  it("partitions by day, and compaction merges a day's parts without changing any answer", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "gyre-predstore-compact-"));
+    const store = new ParquetPredictionStore(dir);
+    try {
+      for (let i = 0; i < 20; i++) {
+        await store.appendPredictions([row(`r${i}`, DAY1 + i, { latency_ms: i })]);
+        await store.appendLabels([{ request_id: `r${i}`, value: i }], DAY1 + 100 + i);
+      }
+      // A re-sent copy of r0 (ignored) and a late label for r1 (wins).
+      await store.appendPredictions([row("r0", DAY1, { latency_ms: 500 })]);
+      await store.appendLabels([{ request_id: "r1", value: "late" }], DAY1 + 10_000);
+      const before = await store.predictions({});
+      expect(await readdir(join(dir, "predictions"))).toEqual(["date=2024-05-01"]);
+      expect((await readdir(join(dir, "predictions", "date=2024-05-01"))).length).toBe(21);
+      expect(await store.compact(DAY2)).toBe(2);
+      expect(await readdir(join(dir, "predictions", "date=2024-05-01"))).toHaveLength(1);
+      const after = await store.predictions({});
+      expect(after).toEqual(before);
+      expect(after[0]).toMatchObject({ request_id: "r0", latency_ms: 0, label: 0 });
+      expect(after[1]).toMatchObject({ request_id: "r1", label: "late" });
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

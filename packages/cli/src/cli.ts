@@ -8,6 +8,7 @@ import { predictCommand } from "./commands/predict.js";
 import { runsListCommand, runsShowCommand } from "./commands/runs.js";
 import { serveCommand } from "./commands/serve.js";
 import { serverCommand } from "./commands/server.js";
+import { testCommand } from "./commands/test.js";
 import { type CliContext, printLine } from "./io.js";
 import { UsageError } from "./usage-error.js";
 
@@ -22,6 +23,7 @@ const COMMANDS: readonly Command[] = [
   ...deploymentsCommands,
   predictCommand,
   ...dataCommands,
+  testCommand,
 ];
 
 const HELP_FLAGS = new Set(["-h", "--help", "help"]);

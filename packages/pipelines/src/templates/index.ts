@@ -1,0 +1,21 @@
+/** Ready-made pipelines and the pieces they share with the CLI (`gyre test`'s gate). */
+export {
+  type CheckStatus,
+  CLASSIFICATION_METRICS,
+  GATE_METRICS,
+  type GateCheck,
+  type GateMetric,
+  type GateResult,
+  GateThresholds,
+  GateThresholdsError,
+  type GateThresholdsInput,
+  gateNeeds,
+  judgeGate,
+  LATENCY_METRICS,
+  type MetricRule,
+  type ModelEvaluation,
+  parseGateThresholds,
+  REGRESSION_METRICS,
+  type SliceEvaluation,
+  SliceRule,
+} from "./gate.js";

@@ -25,6 +25,21 @@ export {
   type ValidationResult,
 } from "./api/datasets.js";
 export * as deployments from "./api/deployments.js";
+export * as features from "./api/features.js";
+export {
+  type EntityDef,
+  type FeatureRepository,
+  type FeatureRepositoryInput,
+  type FeatureServiceDef,
+  type FeatureStatus,
+  type FeatureValue,
+  type FeatureViewDef,
+  type OnDemandDef,
+  parseFeatureRepository,
+  type SourceDef,
+} from "./api/features.js";
+export * as monitoring from "./api/monitoring.js";
+export * as pipelines from "./api/pipelines.js";
 export * as registry from "./api/registry.js";
 export {
   AUDIT_ACTIONS,

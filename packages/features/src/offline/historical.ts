@@ -1,0 +1,121 @@
+import { invalidParameter } from "@gyre/core";
+import type { DataEngine, Table } from "@gyre/data";
+import type { FeatureSelection } from "../catalog.js";
+import { epochMicros, ident, literal } from "../sql.js";
+import { viewKeys, viewRows } from "./source.js";
+
+export interface HistoricalJoin {
+  readonly engine: DataEngine;
+  /** The entity table: join keys and a timestamp per row. */
+  readonly spine: Table;
+  readonly timestampColumn: string;
+  readonly selection: FeatureSelection;
+  /** Each selected view's source relation, by view name (already checked against the view). */
+  readonly sources: ReadonlyMap<string, Table>;
+}
+
+export type OutputFormat = "parquet" | "csv";
+
+const SPINE = "__gyre_spine";
+
+/**
+ * The point-in-time join. For each spine row with keys K and time T, and each view, the view row
+ * with keys K maximising (event time, created time, value hash) among those with event time ≤ T.
+ * Two steps per view, both exact: a DuckDB ASOF join on the event time alone (as fast as a bare
+ * ASOF join: the narrow key-and-time side is all it sorts) finds the latest event time ≤ T; an
+ * equi-join back on (K, that time) gathers every row tied at it, and arg_max over (created, hash)
+ * picks one — so exact ties never duplicate a spine row and the choice does not depend on file
+ * order. Keys are compared column by column. With a ttl, an event time before T − ttl matches
+ * nothing (both bounds inclusive; if the latest row is too old, every earlier one is too).
+ * The spine is copied into a table first: its rowid is the input order, so the output has exactly
+ * one row per spine row, in order; a row without a time or with a missing key gets NULLs.
+ */
+export async function historicalQuery(join: HistoricalJoin): Promise<string> {
+  const { engine, spine, timestampColumn, selection } = join;
+  const tsColumn = spine.columns.find((c) => c.name === timestampColumn);
+  if (!tsColumn) {
+    throw invalidParameter(
+      `The entity table has no timestamp column '${timestampColumn}' (field 'timestamp_column'; it has: ${spine.columns.map((c) => c.name).join(", ")}).`,
+    );
+  }
+  if (tsColumn.family !== "timestamp" && tsColumn.family !== "date") {
+    throw invalidParameter(
+      `The entity table's timestamp column '${timestampColumn}' is ${tsColumn.type}; it must be a TIMESTAMP or DATE.`,
+    );
+  }
+  for (const key of selection.keys.values()) {
+    const column = spine.columns.find((c) => c.name === key.name);
+    if (!column) throw invalidParameter(`The entity table has no join key column '${key.name}'.`);
+    const ok = key.type === "string" ? column.family === "string" : column.family === "integer";
+    if (!ok) {
+      throw invalidParameter(
+        `The entity table's join key '${key.name}' is ${column.type}, but it is declared ${key.type}.`,
+      );
+    }
+  }
+  for (const out of selection.outputs) {
+    if (spine.columns.some((c) => c.name === out.output)) {
+      throw invalidParameter(
+        `The entity table already has a column '${out.output}' (feature '${out.view}:${out.field.name}'); ask for full feature names.`,
+      );
+    }
+  }
+  await engine.run(
+    `CREATE OR REPLACE TEMP TABLE ${SPINE} AS SELECT *, ${epochMicros(ident(timestampColumn), tsColumn.family)} AS __gyre_t FROM ${spine.relation}`,
+  );
+
+  const ctes: string[] = [];
+  const joins: string[] = [];
+  const aliasOf = new Map<string, string>();
+  for (const [i, { view, features }] of selection.views.entries()) {
+    const alias = `__w${i}`;
+    aliasOf.set(view.def.name, alias);
+    const table = join.sources.get(view.def.name);
+    if (!table) throw new Error(`no source relation for view ${view.def.name}`);
+    const keys = view.keys.map((k) => ident(k.name));
+    const ttl = view.def.ttl_seconds;
+    const latest =
+      `SELECT s.__r, ${keys.map((k) => `s.${k}`).join(", ")}, v.__ev ` +
+      `FROM (SELECT rowid AS __r, ${keys.join(", ")}, __gyre_t FROM ${SPINE} WHERE __gyre_t IS NOT NULL) s ` +
+      `ASOF JOIN (${viewKeys(view, table)}) v ON ${keys.map((k) => `s.${k} = v.${k}`).join(" AND ")} AND s.__gyre_t >= v.__ev` +
+      (ttl > 0 ? ` WHERE v.__ev >= s.__gyre_t - ${ttl * 1_000_000}` : "");
+    const fields = features.map((f) => `${ident(f.name)} := v.${ident(`__f_${f.name}`)}`);
+    ctes.push(
+      `${alias} AS (SELECT m.__r, arg_max(struct_pack(${fields.join(", ")}), struct_pack(c := v.__cr, h := v.__tb)) AS best ` +
+        `FROM (${latest}) m JOIN (${viewRows(view, table, features)}) v ON ${keys.map((k) => `m.${k} = v.${k}`).join(" AND ")} AND m.__ev = v.__ev ` +
+        "GROUP BY m.__r)",
+    );
+    joins.push(`LEFT JOIN ${alias} ON ${alias}.__r = s.rowid`);
+  }
+  const columns = selection.outputs
+    .filter((out) => aliasOf.has(out.view)) // transformation outputs are not offline columns
+    .map((out) => `${aliasOf.get(out.view)}.best.${ident(out.field.name)} AS ${ident(out.output)}`);
+  return (
+    `${ctes.length > 0 ? `WITH ${ctes.join(", ")} ` : ""}` +
+    `SELECT s.* EXCLUDE (__gyre_t)${columns.length > 0 ? `, ${columns.join(", ")}` : ""} ` +
+    `FROM ${SPINE} s ${joins.join(" ")} ORDER BY s.rowid`
+  );
+}
+
+/** Runs the join into a file; returns the row count (the spine's) and the output's columns. */
+export async function writeHistorical(
+  join: HistoricalJoin,
+  output: string,
+  format: OutputFormat,
+): Promise<{ rows: number; columns: { name: string; type: string }[] }> {
+  const query = await historicalQuery(join);
+  const described = await join.engine.all(`DESCRIBE ${query}`);
+  const options = format === "parquet" ? "FORMAT parquet" : "FORMAT csv, HEADER true";
+  await join.engine.run(`COPY (${query}) TO ${literal(output)} (${options})`);
+  const { n } = await join.engine.one(`SELECT count(*) AS n FROM ${SPINE}`);
+  return {
+    rows: Number(n),
+    columns: described.map((r) => ({ name: String(r.column_name), type: String(r.column_type) })),
+  };
+}
+
+export function outputFormatOf(path: string): OutputFormat | undefined {
+  if (/\.(parquet|pq)$/i.test(path)) return "parquet";
+  if (/\.csv$/i.test(path)) return "csv";
+  return undefined;
+}

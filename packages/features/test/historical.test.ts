@@ -1,0 +1,280 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseFeatureRepository } from "@gyre/core";
+import { DataEngine, listDataFiles, tableOverFiles } from "@gyre/data";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  checkViewSource,
+  defineSource,
+  FeatureCatalog,
+  historicalQuery,
+  writeHistorical,
+} from "../src/index.js";
+
+/**
+ * The point-in-time join against a brute-force reference on seeded random data: composite keys
+ * built to collide under string concatenation ((1,"23") vs (12,"3")), many exact ties on event
+ * and created time, NULL created times, NULL feature values, NULL keys and times, ttl expiry, two
+ * views on different keys, duplicated spine rows.
+ */
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const BASE = Date.UTC(2024, 0, 1);
+const iso = (s: number) => new Date(BASE + s * 1000).toISOString().replace("T", " ").replace(".000Z", "");
+const K1 = [1, 12, 7];
+const K2 = ["23", "3", "x"];
+
+interface FRow {
+  k1: number | null;
+  k2: string | null;
+  ev: number | null;
+  cr: number | null;
+  f: number | null;
+  g: number;
+}
+interface SRow {
+  k1: number | null;
+  k2: string | null;
+  t: number | null;
+  tag: number;
+}
+
+function makeData(seed: number, nFeature: number, nSpine: number) {
+  const r = rng(seed);
+  const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)]!;
+  const frows: FRow[] = [];
+  for (let i = 0; i < nFeature; i++) {
+    frows.push({
+      k1: r() < 0.02 ? null : pick(K1),
+      k2: r() < 0.02 ? null : pick(K2),
+      ev: r() < 0.02 ? null : Math.floor(r() * 300),
+      cr: r() < 0.3 ? null : Math.floor(r() * 3),
+      f: r() < 0.1 ? null : Math.round(r() * 1000) / 10,
+      g: Math.floor(r() * 100),
+    });
+  }
+  const srows: SRow[] = [];
+  for (let i = 0; i < nSpine; i++) {
+    srows.push({
+      k1: r() < 0.03 ? null : pick(K1),
+      k2: r() < 0.03 ? null : pick(K2),
+      t: r() < 0.03 ? null : Math.floor(r() * 320),
+      tag: i,
+    });
+    if (r() < 0.1) srows.push({ ...srows[srows.length - 1]!, tag: i }); // duplicated spine row
+  }
+  return { frows, srows };
+}
+
+const csv = (header: string[], rows: unknown[][]) =>
+  `${header.join(",")}\n${rows.map((row) => row.map((v) => (v === null ? "" : String(v))).join(",")).join("\n")}\n`;
+
+/** Every acceptable (f, g) answer: the fully tied best candidates within ttl; [] means NULLs. */
+function reference(
+  frows: FRow[],
+  s: SRow,
+  keys: ("k1" | "k2")[],
+  ttl: number,
+): { f: number | null; g: number }[] {
+  if (s.t === null || keys.some((k) => s[k] === null)) return [];
+  const cands = frows.filter(
+    (f) => f.ev !== null && f.ev <= s.t! && keys.every((k) => f[k] !== null && f[k] === s[k]),
+  );
+  if (cands.length === 0) return [];
+  const cr = (x: FRow) => (x.cr === null ? Number.NEGATIVE_INFINITY : x.cr);
+  const bestEv = Math.max(...cands.map((c) => c.ev!));
+  const atEv = cands.filter((c) => c.ev === bestEv);
+  const bestCr = Math.max(...atEv.map(cr));
+  if (ttl > 0 && bestEv < s.t - ttl) return [];
+  return atEv.filter((c) => cr(c) === bestCr).map((c) => ({ f: c.f, g: c.g }));
+}
+
+const REPO = (dir: string) =>
+  parseFeatureRepository({
+    entities: [
+      {
+        name: "pair",
+        join_keys: [
+          { name: "k1", type: "int64" },
+          { name: "k2", type: "string" },
+        ],
+      },
+      { name: "one", join_keys: [{ name: "k1", type: "int64" }] },
+    ],
+    sources: [{ name: "events", path: join(dir, "features.parquet") }],
+    feature_views: [
+      {
+        name: "by_pair",
+        entities: ["pair"],
+        source: "events",
+        event_timestamp_column: "ev",
+        created_timestamp_column: "cr",
+        ttl_seconds: 6,
+        features: [
+          { name: "f", type: "float64" },
+          { name: "g", type: "int64" },
+        ],
+      },
+      {
+        name: "by_one",
+        entities: ["one"],
+        source: "events",
+        event_timestamp_column: "ev",
+        created_timestamp_column: "cr",
+        features: [
+          { name: "f1", type: "float64", column: "f" },
+          { name: "g1", type: "int32", column: "g" },
+        ],
+      },
+    ],
+  });
+
+describe("point-in-time join", () => {
+  let dir: string;
+  let engine: DataEngine;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "gyre-pit-"));
+    engine = await DataEngine.open({ allowedDirectories: [dir] });
+  });
+  afterAll(() => {
+    engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function run(frows: FRow[], srows: SRow[], name: string) {
+    writeFileSync(
+      join(dir, "features.txt.csv"),
+      csv(
+        ["k1", "k2", "ev", "cr", "f", "g"],
+        frows.map((f) => [
+          f.k1,
+          f.k2,
+          f.ev === null ? null : iso(f.ev),
+          f.cr === null ? null : iso(f.cr),
+          f.f,
+          f.g,
+        ]),
+      ),
+    );
+    writeFileSync(
+      join(dir, "spine.txt.csv"),
+      csv(
+        ["k1", "k2", "t", "tag"],
+        srows.map((s) => [s.k1, s.k2, s.t === null ? null : iso(s.t), s.tag]),
+      ),
+    );
+    // Parquet keeps k2 a string even when every value looks like a number.
+    for (const [from, to, cols] of [
+      [
+        "features.txt.csv",
+        "features.parquet",
+        "k1::BIGINT AS k1, k2::VARCHAR AS k2, ev::TIMESTAMP AS ev, cr::TIMESTAMP AS cr, f::DOUBLE AS f, g::BIGINT AS g",
+      ],
+      [
+        "spine.txt.csv",
+        "spine.parquet",
+        "k1::BIGINT AS k1, k2::VARCHAR AS k2, t::TIMESTAMP AS t, tag::BIGINT AS tag",
+      ],
+    ] as const) {
+      await engine.run(
+        `COPY (SELECT ${cols} FROM read_csv('${join(dir, from)}', all_varchar = true)) TO '${join(dir, to)}' (FORMAT parquet)`,
+      );
+    }
+    const catalog = new FeatureCatalog(REPO(dir));
+    const selection = catalog.select(["by_pair:*", "by_one:*"], false);
+    const source = await defineSource(engine, "src_events", {
+      files: await listDataFiles(join(dir, "features.parquet")),
+    });
+    for (const v of catalog.views.values()) checkViewSource(v, source);
+    const spine = await tableOverFiles(engine, "spine", await listDataFiles(join(dir, "spine.parquet")));
+    const out = join(dir, `${name}.parquet`);
+    const result = await writeHistorical(
+      {
+        engine,
+        spine,
+        timestampColumn: "t",
+        selection,
+        sources: new Map([
+          ["by_pair", source],
+          ["by_one", source],
+        ]),
+      },
+      out,
+      "parquet",
+    );
+    const rows = await engine.all(`SELECT tag, f, g, f1, g1 FROM read_parquet('${out}')`);
+    return { result, rows };
+  }
+
+  for (const seed of [1, 2, 3]) {
+    it(`matches the brute-force reference (seed ${seed})`, async () => {
+      const { frows, srows } = makeData(seed, 600, 400);
+      const { result, rows } = await run(frows, srows, `seed${seed}`);
+      expect(result.rows).toBe(srows.length);
+      expect(rows.length).toBe(srows.length);
+      expect(result.columns.map((c) => c.name)).toEqual(["k1", "k2", "t", "tag", "f", "g", "f1", "g1"]);
+      let ties = 0;
+      let expired = 0;
+      for (const [i, s] of srows.entries()) {
+        const row = rows[i]!;
+        expect(Number(row.tag)).toBe(s.tag); // entity order kept
+        const pair = reference(frows, s, ["k1", "k2"], 6);
+        const one = reference(frows, s, ["k1"], 0);
+        if (pair.length > 1) ties++;
+        if (pair.length === 0 && reference(frows, s, ["k1", "k2"], 0).length > 0) expired++;
+        const got = { f: row.f as number | null, g: row.g === null ? null : Number(row.g) };
+        if (pair.length === 0) expect(got).toEqual({ f: null, g: null });
+        else expect(pair).toContainEqual(got);
+        const got1 = { f: row.f1 as number | null, g: row.g1 === null ? null : Number(row.g1) };
+        if (one.length === 0) expect(got1).toEqual({ f: null, g: null });
+        else expect(one).toContainEqual(got1);
+      }
+      // The data exercise what they are meant to.
+      expect(ties).toBeGreaterThan(0);
+      expect(expired).toBeGreaterThan(0);
+    });
+  }
+
+  it("picks the same row among exact ties whatever the source order", async () => {
+    const { frows, srows } = makeData(9, 500, 300);
+    const a = await run(frows, srows, "order-a");
+    const b = await run([...frows].reverse(), srows, "order-b");
+    expect(b.rows).toEqual(a.rows);
+  });
+
+  it("never matches composite keys that only collide when concatenated", async () => {
+    const frows: FRow[] = [{ k1: 1, k2: "23", ev: 0, cr: null, f: 1.5, g: 1 }];
+    const srows: SRow[] = [
+      { k1: 12, k2: "3", t: 3, tag: 0 },
+      { k1: 1, k2: "23", t: 3, tag: 1 },
+    ];
+    const { rows } = await run(frows, srows, "collide");
+    expect(rows.map((r) => r.f)).toEqual([null, 1.5]);
+  });
+
+  it("refuses a spine whose key has the wrong type, naming the column", async () => {
+    writeFileSync(join(dir, "bad.csv"), "k1,k2,t\nabc,x,2024-01-01 00:00:00\n");
+    const catalog = new FeatureCatalog(REPO(dir));
+    const spine = await tableOverFiles(engine, "bad", await listDataFiles(join(dir, "bad.csv")));
+    await expect(
+      historicalQuery({
+        engine,
+        spine,
+        timestampColumn: "t",
+        selection: catalog.select(["by_pair:f"], false),
+        sources: new Map(),
+      }),
+    ).rejects.toThrow("join key 'k1' is VARCHAR, but it is declared int64");
+  });
+});

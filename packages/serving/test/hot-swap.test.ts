@@ -87,7 +87,8 @@ describe("hot swap under load", () => {
 
     expect(socketErrors).toEqual([]);
     expect(answers.filter((a) => a.status !== 200)).toEqual([]);
-    expect(answers.length).toBeGreaterThan(500);
+    // Enough traffic to span every switch, even on a loaded machine (not a speed check).
+    expect(answers.length).toBeGreaterThan(100);
     for (const answer of answers) {
       // From the version live when it was sent or one that went live while it was in flight.
       const index = VERSIONS.indexOf(answer.version ?? "?");

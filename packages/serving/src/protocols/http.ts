@@ -1,26 +1,12 @@
-import { randomUUID } from "node:crypto";
 import { type ErrorCode, GyreError } from "@gyre/core";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ModelRegistryView, RequestContext, ServedModel } from "../registry-view.js";
+import { type Observation, requestIdOf } from "./observe.js";
 
-export const REQUEST_ID_HEADER = "x-request-id";
-/** A client-sent id is echoed only when it is short and printable (it goes back into a header). */
-const SAFE_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
-
-/** Every response gets a request id: the client's `x-request-id` when sane, else a new UUID. */
-export function installRequestIds(scope: FastifyInstance): void {
-  scope.addHook("onRequest", (request, reply, done) => {
-    const sent = request.headers[REQUEST_ID_HEADER];
-    reply.header(
-      REQUEST_ID_HEADER,
-      typeof sent === "string" && SAFE_REQUEST_ID.test(sent) ? sent : randomUUID(),
-    );
-    done();
-  });
-}
+export { REQUEST_ID_HEADER } from "./observe.js";
 
 export function contextOf(request: FastifyRequest, reply: FastifyReply): RequestContext {
-  return { requestId: reply.getHeader(REQUEST_ID_HEADER) as string, headers: request.headers };
+  return { requestId: requestIdOf(request, reply), headers: request.headers };
 }
 
 /** Fastify's own request errors, translated into the closed error table. */
@@ -73,13 +59,19 @@ export function noRoute(request: FastifyRequest): string {
  * The Open Inference Protocol's failure shape, `{"error": "..."}` (KServe V1 uses it too), for
  * every error and unknown route of a scope; 503s carry Retry-After.
  */
-export function installErrorJson(scope: FastifyInstance): void {
+export function installErrorJson(scope: FastifyInstance, observation: Observation): void {
   scope.setErrorHandler((error, request, reply) => {
     const gyre = asGyreError(error, request);
+    requestIdOf(request, reply);
     setRetryAfter(reply, gyre);
-    return reply.status(gyre.status).send({ error: gyre.message });
+    reply.status(gyre.status).send({ error: gyre.message });
+    observation.finish(request, reply);
+    return reply;
   });
-  scope.setNotFoundHandler((request, reply) => reply.status(404).send({ error: noRoute(request) }));
+  scope.setNotFoundHandler((request, reply) => {
+    requestIdOf(request, reply);
+    return reply.status(404).send({ error: noRoute(request) });
+  });
 }
 
 /** The model for a request, or the 404 / 503 errors every protocol reports. */

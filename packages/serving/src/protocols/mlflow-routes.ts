@@ -7,12 +7,11 @@ import {
   asGyreError,
   bodyOf,
   contextOf,
-  installRequestIds,
   modelsOf,
   setRetryAfter,
 } from "./http.js";
 import { decodeMlflowJson, type MlflowInput, mlflowPredictions, parseJsonBody } from "./mlflow.js";
-import { installObservation, startInference } from "./observe.js";
+import { Observation, requestIdOf } from "./observe.js";
 import type { ServingRoutesOptions } from "./routes.js";
 
 /** The MLflow version whose scoring protocol we speak, answered by GET /version. */
@@ -49,15 +48,19 @@ function mediaTypeOf(header: string | undefined): "json" | "csv" {
 /** MLflow's scoring routes: /invocations, /ping, /health, /version. Errors are `{error_code, message}`. */
 export function registerMlflowRoutes(scope: FastifyInstance, options: ServingRoutesOptions): void {
   const viewOf = modelsOf(options.models);
-  installRequestIds(scope);
+  const observation = Observation.install(scope, "mlflow", options.observer);
   acceptRawBodies(scope, options.bodyLimitBytes);
-  installObservation(scope, "mlflow", options.observer);
   scope.setErrorHandler((error, request, reply) => {
-    if (error instanceof UnsupportedMediaType)
-      return reply.status(415).type("text/plain").send(error.message);
-    const gyre = asGyreError(error, request);
-    setRetryAfter(reply, gyre);
-    return reply.status(gyre.status).send(gyre.toJSON());
+    requestIdOf(request, reply);
+    if (error instanceof UnsupportedMediaType) {
+      reply.status(415).type("text/plain").send(error.message);
+    } else {
+      const gyre = asGyreError(error, request);
+      setRetryAfter(reply, gyre);
+      reply.status(gyre.status).send(gyre.toJSON());
+    }
+    observation.finish(request, reply);
+    return reply;
   });
 
   const health = (request: Parameters<typeof contextOf>[0], reply: Parameters<typeof contextOf>[1]) => {
@@ -73,7 +76,7 @@ export function registerMlflowRoutes(scope: FastifyInstance, options: ServingRou
   scope.get("/version", (_request, reply) => reply.type("application/json").send(version));
 
   scope.post("/invocations", async (request, reply) => {
-    const record = startInference(request);
+    const record = observation.start(request, reply);
     const media = mediaTypeOf(request.headers["content-type"]);
     const served = viewOf(request).defaultModel(contextOf(request, reply));
     if (!served)
@@ -104,8 +107,10 @@ export function registerMlflowRoutes(scope: FastifyInstance, options: ServingRou
       }
       throw error;
     }
-    return reply
+    reply
       .type("application/json")
       .send(JSON.stringify({ predictions: mlflowPredictions(predictor, prediction, input.form) }));
+    observation.finish(request, reply);
+    return reply;
   });
 }

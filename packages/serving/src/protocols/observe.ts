@@ -1,8 +1,8 @@
+import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ServedModel } from "../registry-view.js";
 import type { InputBatch } from "../runtime/input-schema.js";
 import type { Prediction } from "../runtime/predictor.js";
-import { REQUEST_ID_HEADER } from "./http.js";
 
 export type Protocol = "v2" | "v1" | "mlflow";
 
@@ -13,7 +13,7 @@ export interface InferenceOutcome {
   readonly status: number;
   /** Arrival, milliseconds since the epoch. */
   readonly receivedAt: number;
-  /** From arrival until the answer was written. */
+  /** From the handler's start (the request's arrival, for a body read in one turn) until the answer was written. */
   readonly latencyMs: number;
   /** The model chosen for the request; absent when it failed before (unknown model, bad media type). */
   readonly served: ServedModel | undefined;
@@ -27,11 +27,34 @@ export interface ServingObserver {
   onInference(outcome: InferenceOutcome): void;
 }
 
+export const REQUEST_ID_HEADER = "x-request-id";
+/** A client-sent id is echoed only when it is short and printable (it goes back into a header). */
+const SAFE_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * The request id of an answer, set once: the client's `x-request-id` when sane, else a new UUID.
+ * Inference handlers set it first thing; error and not-found handlers set it if nobody did.
+ */
+export function requestIdOf(request: FastifyRequest, reply: FastifyReply): string {
+  const set = reply.getHeader(REQUEST_ID_HEADER);
+  if (typeof set === "string") return set;
+  const sent = request.headers[REQUEST_ID_HEADER];
+  const id = typeof sent === "string" && SAFE_REQUEST_ID.test(sent) ? sent : randomUUID();
+  reply.header(REQUEST_ID_HEADER, id);
+  return id;
+}
+
 /** Filled in by an inference handler as it goes; read once the answer is out. */
 export class InferenceRecord {
   served: ServedModel | undefined = undefined;
   batch: InputBatch | undefined = undefined;
   prediction: Prediction | undefined = undefined;
+  /**
+   * When the handler started (performance.now()): Fastify keeps no start time without hooks or
+   * a logger, and a small body is read in the same event-loop turn the request arrives in.
+   */
+  readonly startedAt = performance.now();
+  constructor(readonly requestId: string) {}
 }
 
 /**
@@ -39,55 +62,60 @@ export class InferenceRecord {
  * request class, so every request object keeps one shape and the hot path stays monomorphic.
  */
 const RECORD = "gyreInference";
-type Carrier = { [RECORD]?: InferenceRecord | null };
+type Carrier = { [RECORD]: InferenceRecord | null };
 
 /**
- * Observes a protocol scope's inference requests: handlers mark them with `startInference`, and
- * an onResponse hook hands the outcome to the observer. Without an observer nothing is installed,
- * so unobserved serving pays nothing.
+ * A protocol scope's inference requests, observed without Fastify hooks (a hook costs every
+ * request of the scope a few microseconds): a handler calls `start` first — the request gets its
+ * id — and `finish` right after writing its answer; the scope's error handler calls `finish` for
+ * the failures. Without an observer only the request id is set.
  */
-export function installObservation(
-  scope: FastifyInstance,
-  protocol: Protocol,
-  observer: ServingObserver | undefined,
-): void {
-  if (!observer) return;
-  scope.decorateRequest(RECORD, null);
-  scope.addHook("onResponse", (request, reply, done) => {
-    const record = (request as unknown as Carrier)[RECORD];
-    if (record) notify(observer, protocol, record, reply);
-    done();
-  });
-}
+export class Observation {
+  private constructor(
+    private readonly protocol: Protocol,
+    private readonly observer: ServingObserver | undefined,
+  ) {}
 
-function notify(
-  observer: ServingObserver,
-  protocol: Protocol,
-  record: InferenceRecord,
-  reply: FastifyReply,
-): void {
-  const latencyMs = reply.elapsedTime;
-  try {
-    observer.onInference({
-      protocol,
-      requestId: String(reply.getHeader(REQUEST_ID_HEADER) ?? ""),
-      status: reply.statusCode,
-      receivedAt: Date.now() - latencyMs,
-      latencyMs,
-      served: record.served,
-      batch: record.batch,
-      prediction: record.prediction,
-    });
-  } catch {
-    // Observation must never turn into a failed request; the observer counts its own troubles.
+  static install(
+    scope: FastifyInstance,
+    protocol: Protocol,
+    observer: ServingObserver | undefined,
+  ): Observation {
+    if (observer) scope.decorateRequest(RECORD, null);
+    return new Observation(protocol, observer);
   }
-}
 
-/** Marks the request as an inference; undefined when the scope is not observed. */
-export function startInference(request: FastifyRequest): InferenceRecord | undefined {
-  const carrier = request as unknown as Carrier;
-  if (carrier[RECORD] === undefined) return undefined;
-  const record = new InferenceRecord();
-  carrier[RECORD] = record;
-  return record;
+  /** Marks the request as an inference; the record is undefined when nothing observes the scope. */
+  start(request: FastifyRequest, reply: FastifyReply): InferenceRecord | undefined {
+    const requestId = requestIdOf(request, reply);
+    if (!this.observer) return undefined;
+    const record = new InferenceRecord(requestId);
+    (request as unknown as Carrier)[RECORD] = record;
+    return record;
+  }
+
+  /** Tells the observer how an inference request ended; call once its answer has been written. */
+  finish(request: FastifyRequest, reply: FastifyReply): void {
+    const observer = this.observer;
+    if (!observer) return;
+    const carrier = request as unknown as Carrier;
+    const record = carrier[RECORD];
+    if (!record) return;
+    carrier[RECORD] = null;
+    const latencyMs = performance.now() - record.startedAt;
+    try {
+      observer.onInference({
+        protocol: this.protocol,
+        requestId: record.requestId,
+        status: reply.statusCode,
+        receivedAt: Date.now() - latencyMs,
+        latencyMs,
+        served: record.served,
+        batch: record.batch,
+        prediction: record.prediction,
+      });
+    } catch {
+      // Observation must never turn into a failed request; the observer counts its own troubles.
+    }
+  }
 }

@@ -11,6 +11,26 @@ export function flatJson(data: TensorData, type: ElementType): unknown[] {
   return Array.from(data as NumericArray);
 }
 
+/**
+ * A flat tensor as JSON array text, the text `JSON.stringify(flatJson(data, type))` gives, without
+ * the intermediate array: NaN and ±Infinity become null as JSON.stringify makes them.
+ */
+export function jsonArray(data: TensorData, type: ElementType): string {
+  if (Array.isArray(data)) return JSON.stringify(data);
+  const n = data.length;
+  if (n === 0) return "[]";
+  let text = "[";
+  if (type === "bool") {
+    for (let i = 0; i < n; i++) text += (i === 0 ? "" : ",") + (data[i] !== 0 ? "true" : "false");
+  } else {
+    for (let i = 0; i < n; i++) {
+      const v = Number(data[i]);
+      text += (i === 0 ? "" : ",") + (Number.isFinite(v) ? String(v) : "null");
+    }
+  }
+  return `${text}]`;
+}
+
 /** Nests a flat row-major list by `shape` (numpy's tolist()). */
 export function nest(flat: readonly unknown[], shape: readonly number[]): unknown {
   if (shape.length <= 1) return shape.length === 0 ? flat[0] : flat;

@@ -7,14 +7,13 @@ import {
   bodyOf,
   contextOf,
   installErrorJson,
-  installRequestIds,
   modelsOf,
   noRoute,
   notServed,
   resolveModel,
 } from "./http.js";
 import { decodeInstances, parseJsonBody } from "./mlflow.js";
-import { installObservation, startInference } from "./observe.js";
+import { Observation } from "./observe.js";
 import type { ServingRoutesOptions } from "./routes.js";
 import { flatJson, nest } from "./tensors-json.js";
 
@@ -35,10 +34,9 @@ function v1Predictions(prediction: Prediction): unknown[] {
 /** KServe's V1 protocol, mounted under /v1; failures are `{"error": "..."}`. */
 export function registerV1Routes(scope: FastifyInstance, options: ServingRoutesOptions): void {
   const viewOf = modelsOf(options.models);
-  installRequestIds(scope);
+  const observation = Observation.install(scope, "v1", options.observer);
   acceptRawBodies(scope, options.bodyLimitBytes);
-  installErrorJson(scope);
-  installObservation(scope, "v1", options.observer);
+  installErrorJson(scope, observation);
 
   scope.get(
     "/models/:model_name",
@@ -59,7 +57,7 @@ export function registerV1Routes(scope: FastifyInstance, options: ServingRoutesO
         return reply.status(404).send({ error: noRoute(request) });
       }
       const name = target.slice(0, -PREDICT_SUFFIX.length);
-      const record = startInference(request);
+      const record = observation.start(request, reply);
       const served = resolveModel(viewOf(request), name, undefined, contextOf(request, reply));
       if (record) record.served = served;
       const parsed = v1PredictRequest.safeParse(parseJsonBody(bodyOf(request).toString("utf8")));
@@ -70,7 +68,9 @@ export function registerV1Routes(scope: FastifyInstance, options: ServingRoutesO
         record.batch = batch;
         record.prediction = prediction;
       }
-      return reply.type("application/json").send(JSON.stringify({ predictions: v1Predictions(prediction) }));
+      reply.type("application/json").send(JSON.stringify({ predictions: v1Predictions(prediction) }));
+      observation.finish(request, reply);
+      return reply;
     },
   );
 }

@@ -3,7 +3,7 @@ import { familyOf, fromV2Datatype, type TensorData, v2Datatype } from "../runtim
 import type { GraphValue, InputBatch, InputSchema } from "../runtime/input-schema.js";
 import type { Prediction } from "../runtime/predictor.js";
 import { decodeBinaryTensor, encodeBinaryTensor } from "./binary-tensors.js";
-import type { V2InferenceRequest, V2InferenceResponse, V2ModelMetadata } from "./contracts.js";
+import type { V2InferenceRequest, V2ModelMetadata } from "./contracts.js";
 import {
   checkRowShape,
   flatten,
@@ -14,7 +14,7 @@ import {
   unknownName,
   writeFlat,
 } from "./decode.js";
-import { flatJson } from "./tensors-json.js";
+import { jsonArray } from "./tensors-json.js";
 
 type RequestInput = V2InferenceRequest["inputs"][number];
 
@@ -206,11 +206,17 @@ function selection(
 }
 
 export interface V2Answer {
-  readonly body: V2InferenceResponse;
+  /** The response's JSON text (the whole body, or the header before the binary parts). */
+  readonly json: string;
   /** Binary output parts in order; empty for a JSON-only answer. */
   readonly binary: readonly Uint8Array[];
 }
 
+/**
+ * The inference response as JSON text, written straight from the output arrays: no response
+ * object, no per-element array copy (this runs for every request). The same text
+ * `JSON.stringify` gives for the `v2InferenceResponse` contract's object.
+ */
 export function encodeV2Response(
   request: V2InferenceRequest,
   prediction: Prediction,
@@ -218,21 +224,23 @@ export function encodeV2Response(
   id: string,
 ): V2Answer {
   const binary: Uint8Array[] = [];
-  const outputs = selection(request, model.outputs).map(({ name, binary: asBinary }) => {
+  let outputs = "";
+  for (const { name, binary: asBinary } of selection(request, model.outputs)) {
     const tensor = prediction.outputs.find((o) => o.name === name)!;
-    const head = { name, datatype: v2Datatype(tensor.type), shape: [...tensor.shape] };
-    if (!asBinary) return { ...head, data: flatJson(tensor.data as TensorData, tensor.type) };
-    const bytes = encodeBinaryTensor(tensor.data);
-    binary.push(bytes);
-    return { ...head, parameters: { binary_data_size: bytes.length } };
-  });
+    const head = `{"name":${JSON.stringify(name)},"datatype":"${v2Datatype(tensor.type)}","shape":[${tensor.shape.join(",")}]`;
+    let part: string;
+    if (asBinary) {
+      const bytes = encodeBinaryTensor(tensor.data);
+      binary.push(bytes);
+      part = `${head},"parameters":{"binary_data_size":${bytes.length}}}`;
+    } else {
+      part = `${head},"data":${jsonArray(tensor.data as TensorData, tensor.type)}}`;
+    }
+    outputs = outputs === "" ? part : `${outputs},${part}`;
+  }
+  const version = model.version === undefined ? "" : `,"model_version":${JSON.stringify(model.version)}`;
   return {
-    body: {
-      model_name: model.name,
-      ...(model.version === undefined ? {} : { model_version: model.version }),
-      id,
-      outputs,
-    },
+    json: `{"model_name":${JSON.stringify(model.name)}${version},"id":${JSON.stringify(id)},"outputs":[${outputs}]}`,
     binary,
   };
 }

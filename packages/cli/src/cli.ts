@@ -4,6 +4,7 @@ import { dataCommands } from "./commands/data.js";
 import { deploymentsCommands } from "./commands/deployments.js";
 import { experimentsCreateCommand, experimentsListCommand } from "./commands/experiments.js";
 import { modelsCommands } from "./commands/models.js";
+import { pipelinesCommands } from "./commands/pipelines.js";
 import { predictCommand } from "./commands/predict.js";
 import { runsListCommand, runsShowCommand } from "./commands/runs.js";
 import { serveCommand } from "./commands/serve.js";
@@ -24,6 +25,7 @@ const COMMANDS: readonly Command[] = [
   predictCommand,
   ...dataCommands,
   testCommand,
+  ...pipelinesCommands,
 ];
 
 const HELP_FLAGS = new Set(["-h", "--help", "help"]);

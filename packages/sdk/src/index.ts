@@ -46,6 +46,7 @@ export type { LogModelOptions } from "./log-model.js";
 export { downloadModel } from "./model-download.js";
 export type { ModelSource } from "./model-source.js";
 export { isModelsUri, isRunsUri, parseRunsUri, type RunsUri } from "./model-uri.js";
+export { attachRun, PipelinesClient } from "./pipelines.js";
 export {
   filterString,
   type RegisterModelOptions,

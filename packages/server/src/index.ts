@@ -5,14 +5,18 @@ import { createDatasetServices } from "./datasets/services.js";
 import { DatasetStorage, localArtifactRoot } from "./datasets/storage.js";
 import { mountDeployments } from "./deployments/mount.js";
 import { createDeploymentServices } from "./deployments/services.js";
+import { createFeatureServices } from "./features/services.js";
+import { featureServerOptions } from "./features/startup.js";
 import { buildApp, type GyreServices } from "./http/app.js";
+import { createPipelineServices } from "./pipelines/services.js";
 import { createRegistryServices } from "./registry/services.js";
-import { type MetadataDatabase, openMetadataDatabase } from "./store/database.js";
+import { type MetadataDatabase, openMetadataDatabase, parseStoreUri } from "./store/database.js";
 import { createTrackingServices } from "./tracking/services.js";
 
 export { embeddedDefaults, ServerConfig, type ServerConfigInput } from "./config.js";
 export type { DatasetServices } from "./datasets/services.js";
 export { SERVING_PREFIX } from "./deployments/mount.js";
+export type { FeatureServices } from "./features/services.js";
 export { allRoutes, type GyreServices } from "./http/app.js";
 export { openApiDocument } from "./http/openapi.js";
 export {
@@ -56,14 +60,20 @@ export async function createGyre(input: ServerConfigInput): Promise<Gyre> {
     serve: config.serveDeployments,
     pollMs: config.deploymentPollMs,
   });
+  const storage = root === undefined ? undefined : new DatasetStorage(root);
+  const datasets = createDatasetServices({ ...ctx, storage });
+  const features = createFeatureServices(
+    { ...ctx, storage },
+    datasets,
+    await featureServerOptions(config, parseStoreUri(config.backendStoreUri), root),
+  );
   const services: GyreServices = {
     tracking,
     registry,
-    datasets: createDatasetServices({
-      ...ctx,
-      storage: root === undefined ? undefined : new DatasetStorage(root),
-    }),
+    datasets,
+    features,
     deployments: deployments.api,
+    pipelines: createPipelineServices(ctx),
   };
   const app = await buildApp(services, { logLevel: config.logLevel, bodyLimitBytes: config.bodyLimitBytes });
   if (deployments.engine) await mountDeployments(app, deployments.engine);
@@ -83,6 +93,7 @@ export async function createGyre(input: ServerConfigInput): Promise<Gyre> {
       // Stop taking requests first; then drain and release the models; the store goes last.
       await app.close();
       await deployments.close();
+      await features.close();
       await database.close();
     },
   };

@@ -1,7 +1,19 @@
-import { artifactRoutes, datasets, deployments, type RouteContract, registry, tracking } from "@gyre/core";
+import {
+  artifactRoutes,
+  datasets,
+  deployments,
+  features,
+  pipelines,
+  type RouteContract,
+  registry,
+  tracking,
+} from "@gyre/core";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { DatasetServices } from "../datasets/services.js";
 import type { DeploymentService } from "../deployments/service.js";
+import type { FeatureServices } from "../features/services.js";
+import { pipelineHandlers } from "../pipelines/handlers.js";
+import type { PipelineServices } from "../pipelines/services.js";
 import { actorOf } from "../registry/context.js";
 import type { RegistryServices } from "../registry/services.js";
 import type { TrackingServices } from "../tracking/services.js";
@@ -108,11 +120,26 @@ function deploymentHandlers(s: DeploymentService): Handlers<typeof deployments.d
   };
 }
 
+/** Each feature store contract mapped to its service call. */
+function featureHandlers(s: FeatureServices): Handlers<typeof features.featureRoutes> {
+  return {
+    planFeatures: (r) => s.registry.planFeatures(r),
+    applyFeatures: (r, c) => s.registry.applyFeatures(r, actorOf(r, c.user)),
+    listFeatures: (r) => s.registry.listFeatures(r),
+    getHistoricalFeatures: (r, c) => s.historical.getHistoricalFeatures(r, r.user_id?.trim() || c.user),
+    materializeFeatures: (r) => s.materialize.materializeFeatures(r),
+    getMaterializeJob: (r) => s.materialize.getMaterializeJob(r),
+    getOnlineFeatures: (r) => s.online.getOnlineFeatures(r),
+  };
+}
+
 export const allRoutes: readonly RouteContract[] = [
   ...tracking.trackingRoutes,
   ...registry.registryRoutes,
   ...datasets.datasetRoutes,
   ...deployments.deploymentRoutes,
+  ...features.featureRoutes,
+  ...pipelines.pipelineRoutes,
   ...artifactRoutes,
 ];
 
@@ -122,6 +149,8 @@ export interface GyreServices {
   registry: RegistryServices;
   datasets: DatasetServices;
   deployments: DeploymentService;
+  features: FeatureServices;
+  pipelines: PipelineServices;
 }
 
 export async function buildApp(services: GyreServices, options: AppOptions): Promise<FastifyInstance> {
@@ -152,6 +181,12 @@ export async function buildApp(services: GyreServices, options: AppOptions): Pro
   );
   await app.register(async (scope) =>
     registerJsonRoutes(scope, deployments.deploymentRoutes, deploymentHandlers(services.deployments), ajax),
+  );
+  await app.register(async (scope) =>
+    registerJsonRoutes(scope, features.featureRoutes, featureHandlers(services.features), ajax),
+  );
+  await app.register(async (scope) =>
+    registerJsonRoutes(scope, pipelines.pipelineRoutes, pipelineHandlers(services.pipelines), ajax),
   );
   await app.register(async (scope) => registerArtifactRoutes(scope, services.tracking.artifacts));
   return app;

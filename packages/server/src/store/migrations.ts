@@ -1,4 +1,7 @@
 import { type Kysely, type Migration, type MigrationProvider, sql } from "kysely";
+import { featuresMigration } from "../features/migration.js";
+import { monitoringMigration } from "../monitoring/migration.js";
+import { pipelinesMigration } from "../pipelines/migration.js";
 import type { SqlDialect } from "./database.js";
 
 /**
@@ -312,6 +315,15 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
           .execute();
       },
     },
+
+    // The feature registry: objects, its version counter, apply log, watermarks (see features/migration.ts).
+    "0005_features": featuresMigration(dialect),
+
+    // Monitoring: monitors, evaluations, alerts, cached reference statistics (see monitoring/migration.ts).
+    "0006_monitoring": monitoringMigration(dialect),
+
+    // Pipelines: runs, steps, logs, the step cache, triggers and firings (see pipelines/migration.ts).
+    "0007_pipelines": pipelinesMigration(dialect),
 
     // Named deployments served by the tracking server. The deployment row holds the current
     // revision; every change appends a revision (its whole spec as JSON, who, when, and the

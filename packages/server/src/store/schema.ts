@@ -1,4 +1,13 @@
 import type { Generated } from "kysely";
+import type { FeatureTables } from "../features/tables.js";
+import type {
+  PipelineCacheTable,
+  PipelineLogsTable,
+  PipelineRunsTable,
+  PipelineStepsTable,
+  PipelineTriggerFiringsTable,
+  PipelineTriggersTable,
+} from "../pipelines/tables.js";
 
 /** Tables of the metadata store. Layout mirrors MLflow's SQL store where clients could notice. */
 export interface ExperimentsTable {
@@ -201,7 +210,7 @@ export interface DeploymentRevisionsTable {
   timestamp: number;
 }
 
-export interface Schema {
+export interface Schema extends FeatureTables {
   experiments: ExperimentsTable;
   experiment_tags: ExperimentTagsTable;
   runs: RunsTable;
@@ -223,4 +232,10 @@ export interface Schema {
   dataset_validations: DatasetValidationsTable;
   deployments: DeploymentsTable;
   deployment_revisions: DeploymentRevisionsTable;
+  pipeline_runs: PipelineRunsTable;
+  pipeline_steps: PipelineStepsTable;
+  pipeline_logs: PipelineLogsTable;
+  pipeline_cache: PipelineCacheTable;
+  pipeline_triggers: PipelineTriggersTable;
+  pipeline_trigger_firings: PipelineTriggerFiringsTable;
 }

@@ -1,0 +1,62 @@
+import { stat } from "node:fs/promises";
+import { register } from "node:module";
+import { extname, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { GyreError } from "@gyre/core";
+import { isPipeline, type PipelineDef } from "./definition.js";
+
+export interface LoadedPipeline {
+  def: PipelineDef;
+  /** The module's absolute path: what workers and triggers import. */
+  module: string;
+}
+
+const TYPESCRIPT = new Set([".ts", ".mts"]);
+let typescriptHooks = false;
+
+/**
+ * Imports a pipeline module (.js, .mjs, or .ts/.mts through the TypeScript hooks) and picks its
+ * pipeline: the one named `name`, else the only one it exports (default export or named).
+ */
+export async function loadPipelineModule(file: string, name?: string): Promise<LoadedPipeline> {
+  const module = resolve(file);
+  const info = await stat(module).catch(() => undefined);
+  if (!info?.isFile()) {
+    throw new GyreError("RESOURCE_DOES_NOT_EXIST", `Pipeline module '${file}' does not exist.`);
+  }
+  if (TYPESCRIPT.has(extname(module)) && !typescriptHooks) {
+    // The hooks apply to the whole process and cannot be removed: register them once.
+    register(new URL("./ts-hooks.js", import.meta.url));
+    typescriptHooks = true;
+  }
+  let exports: Record<string, unknown>;
+  try {
+    exports = (await import(pathToFileURL(module).href)) as Record<string, unknown>;
+  } catch (error) {
+    if (error instanceof GyreError) throw error;
+    throw new GyreError(
+      "INVALID_PARAMETER_VALUE",
+      `Pipeline module '${file}' failed to load: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  const found = [...new Set(Object.values(exports).filter(isPipeline))];
+  const names = found.map((p) => p.name);
+  if (name !== undefined) {
+    const def = found.find((p) => p.name === name);
+    if (!def) {
+      throw new GyreError(
+        "RESOURCE_DOES_NOT_EXIST",
+        `Pipeline module '${file}' exports no pipeline '${name}' (it exports: ${names.join(", ") || "none"}).`,
+      );
+    }
+    return { def, module };
+  }
+  const [only] = found;
+  if (found.length === 1 && only) return { def: only, module };
+  throw new GyreError(
+    "INVALID_PARAMETER_VALUE",
+    found.length === 0
+      ? `Pipeline module '${file}' exports no pipeline: export one, e.g. 'export default pipeline("name", (p) => …)'.`
+      : `Pipeline module '${file}' exports several pipelines (${names.join(", ")}); name one.`,
+  );
+}

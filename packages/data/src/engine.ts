@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type DuckDBConnection, DuckDBInstance, StatementType } from "@duckdb/node-api";
+import { type DuckDBConnection, type DuckDBDataChunk, DuckDBInstance, StatementType } from "@duckdb/node-api";
 import { invalidParameter } from "@gyre/core";
 import { stringList } from "./sql.js";
 
@@ -62,6 +62,18 @@ export class DataEngine {
   async all(sql: string): Promise<SqlRow[]> {
     const reader = await this.connection.runAndReadAll(sql);
     return reader.getRowObjectsJS() as SqlRow[];
+  }
+
+  /** A large result chunk by chunk (about 2048 rows each), for readers that fill typed arrays. */
+  async *chunks(sql: string): AsyncGenerator<DuckDBDataChunk> {
+    const result = await this.connection.stream(sql);
+    for (
+      let chunk = await result.fetchChunk();
+      chunk && chunk.rowCount > 0;
+      chunk = await result.fetchChunk()
+    ) {
+      yield chunk;
+    }
   }
 
   async one(sql: string): Promise<SqlRow> {

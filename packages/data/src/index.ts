@@ -8,12 +8,19 @@ export {
 } from "./analyze.js";
 export { describeExpectation } from "./describe.js";
 export { contentDigest } from "./digest.js";
-export { DEFAULT_DRIFT_SHARE, type DriftOptions, detectDrift } from "./drift/drift.js";
+export * from "./drift/index.js";
 export { durbinCdf, kolmogorovSf, pelzGoodCdf, smirnovSf } from "./drift/kolmogorov.js";
 export { exactOutsideProbability, ks2SamplePValue } from "./drift/ks.js";
 export { type DriftColumnType, driftColumnType, selectDriftTest } from "./drift/selection.js";
 export { chiSquareSf, normalCdf } from "./drift/special.js";
-export { chiSquareTest, jensenShannon, normedWasserstein, zTest } from "./drift/statistics.js";
+export {
+  chiSquareTest,
+  jensenShannon,
+  klDivergence,
+  normedWasserstein,
+  populationStabilityIndex,
+  zTest,
+} from "./drift/statistics.js";
 export { DataEngine, type EngineOptions, withEngine } from "./engine.js";
 export { DEFAULT_SAMPLE_SIZE, type EvaluateOptions, evaluateSuite, suiteReferences } from "./evaluate.js";
 export {

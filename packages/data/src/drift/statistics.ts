@@ -16,8 +16,8 @@ export interface TestOutcome {
  * expects 0, so χ² = ∞ and p = 0 — such a column always drifts, as in Evidently.
  */
 export function chiSquareTest(
-  reference: readonly number[],
-  current: readonly number[],
+  reference: ArrayLike<number>,
+  current: ArrayLike<number>,
 ): Required<TestOutcome> {
   const nRef = sum(reference);
   const nCur = sum(current);
@@ -35,7 +35,7 @@ export function chiSquareTest(
  * and 1 otherwise; the pooled share gives the standard error, p = 2(1 − Φ(|z|)). One value shared
  * by both samples gives p = 1.
  */
-export function zTest(reference: readonly number[], current: readonly number[]): Required<TestOutcome> {
+export function zTest(reference: ArrayLike<number>, current: ArrayLike<number>): Required<TestOutcome> {
   if (reference.length < 2) return { statistic: 0, pValue: 1 };
   const n1 = sum(reference);
   const n2 = sum(current);
@@ -50,11 +50,11 @@ export function zTest(reference: readonly number[], current: readonly number[]):
  * Jensen–Shannon distance with natural logarithms (scipy.spatial.distance.jensenshannon): both
  * share vectors are normalised, m is their mean, and the distance is √((KL(p‖m) + KL(q‖m))/2).
  */
-export function jensenShannon(reference: readonly number[], current: readonly number[]): TestOutcome {
+export function jensenShannon(reference: ArrayLike<number>, current: ArrayLike<number>): TestOutcome {
   const nRef = sum(reference);
   const nCur = sum(current);
-  const r = reference.map((c) => c / nRef);
-  const c = current.map((v) => v / nCur);
+  const r = Array.from(reference, (c) => c / nRef);
+  const c = Array.from(current, (v) => v / nCur);
   const rSum = sum(r);
   const cSum = sum(c);
   const p = r.map((v) => v / rSum);
@@ -74,13 +74,44 @@ function relativeEntropy(x: number, y: number): number {
   return x * Math.log(x / y);
 }
 
+/**
+ * Population stability index over two share vectors whose empty bins were already filled
+ * (`fillEmptyBins`): Σ (r − c)·ln(r / c), natural log, as Evidently's psi_stat_test.
+ */
+export function populationStabilityIndex(reference: ArrayLike<number>, current: ArrayLike<number>): number {
+  let psi = 0;
+  for (let i = 0; i < reference.length; i++) {
+    const r = reference[i]!;
+    const c = current[i]!;
+    psi += (r - c) * Math.log(r / c);
+  }
+  return psi;
+}
+
+/**
+ * Kullback–Leibler divergence KL(reference ‖ current) with natural logs, as scipy.stats.entropy
+ * computes it (Evidently's kl_div_stat_test): both vectors are first renormalised to sum to 1.
+ * Callers fill empty bins first, so no term divides by zero.
+ */
+export function klDivergence(reference: ArrayLike<number>, current: ArrayLike<number>): number {
+  const rSum = sum(reference);
+  const cSum = sum(current);
+  let kl = 0;
+  for (let i = 0; i < reference.length; i++) {
+    const p = reference[i]! / rSum;
+    const q = current[i]! / cSum;
+    kl += relativeEntropy(p, q);
+  }
+  return kl;
+}
+
 /** Wasserstein-1 distance in reference standard deviations (population std, floored at 0.001). */
 export function normedWasserstein(distance: number, referenceStd: number): TestOutcome {
   return { statistic: distance / Math.max(referenceStd, 0.001) };
 }
 
-function sum(values: readonly number[]): number {
+function sum(values: ArrayLike<number>): number {
   let total = 0;
-  for (const v of values) total += v;
+  for (let i = 0; i < values.length; i++) total += values[i]!;
   return total;
 }

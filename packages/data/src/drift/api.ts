@@ -1,0 +1,53 @@
+import type { DriftColumnInput } from "./columns.js";
+import { profileFromSummaries, type ReferenceProfile, summariseColumn } from "./profile.js";
+import { compareSummaries, type DriftResult, type DriftRunOptions, summariseWanted } from "./run.js";
+import type { ColumnSummary } from "./summary.js";
+import type { DriftWorkers } from "./workers.js";
+
+export interface ParallelOptions {
+  /** Worker threads for the numeric columns; without them everything runs in the calling thread. */
+  workers?: DriftWorkers;
+}
+
+function summariser(options: ParallelOptions): (column: DriftColumnInput) => Promise<ColumnSummary> {
+  const workers = options.workers;
+  return workers ? (column) => workers.summarise(column) : async (column) => summariseColumn(column);
+}
+
+/**
+ * Summarises a reference once (sorted distinct values and counts per numeric column, counts per
+ * category, Evidently's column type) for any number of `compareToReference` calls.
+ */
+export async function prepareReference(
+  columns: readonly DriftColumnInput[],
+  options: ParallelOptions = {},
+): Promise<ReferenceProfile> {
+  const summarise = summariser(options);
+  const summaries = await Promise.all(columns.map(summarise));
+  return profileFromSummaries(columns, summaries);
+}
+
+/**
+ * Drift of a current window (typed columns) against a prepared reference: each current column is
+ * summarised once, then every statistic comes from the two summaries.
+ */
+export async function compareToReference(
+  reference: ReferenceProfile,
+  current: readonly DriftColumnInput[],
+  options: DriftRunOptions & ParallelOptions = {},
+): Promise<DriftResult> {
+  const pending = summariseWanted(reference, current, options, summariser(options));
+  const settled = await Promise.all(
+    pending.map(async (c) => (c.summary ? { name: c.name, summary: await c.summary } : { name: c.name })),
+  );
+  return compareSummaries(reference, settled, options);
+}
+
+/** Reference and current in one call (the reference is summarised and discarded). */
+export async function driftBetween(
+  reference: readonly DriftColumnInput[],
+  current: readonly DriftColumnInput[],
+  options: DriftRunOptions & ParallelOptions = {},
+): Promise<DriftResult> {
+  return compareToReference(await prepareReference(reference, options), current, options);
+}

@@ -1,0 +1,16 @@
+import { parentPort } from "node:worker_threads";
+import { summariseNumeric } from "./summary.js";
+import type { SummaryReply, SummaryRequest } from "./workers.js";
+
+/** A drift worker: summarises the numeric columns it is sent (the sort dominates), one at a time. */
+const port = parentPort;
+if (!port) throw new Error("summary-worker.js runs only as a worker thread");
+port.on("message", (request: SummaryRequest) => {
+  try {
+    const summary = summariseNumeric(new Float64Array(request.values));
+    const transfer = [summary.values.buffer, ...(summary.counts ? [summary.counts.buffer] : [])];
+    port.postMessage({ id: request.id, summary } satisfies SummaryReply, transfer as ArrayBuffer[]);
+  } catch (error) {
+    port.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) });
+  }
+});

@@ -1,0 +1,142 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { DriftColumnInput } from "./columns.js";
+import { summariseColumn } from "./profile.js";
+import type { ColumnSummary, NumericSummary } from "./summary.js";
+
+export interface SummaryRequest {
+  id: number;
+  values: SharedArrayBuffer;
+}
+
+export type SummaryReply = { id: number; summary: NumericSummary } | { id: number; error: string };
+
+interface Pending {
+  resolve(summary: NumericSummary): void;
+  reject(error: Error): void;
+}
+
+/**
+ * Worker threads that summarise numeric columns (copy, radix sort, run lengths) in parallel, one
+ * column per task. The numbers travel in a SharedArrayBuffer (copied once when the caller's array
+ * is not already shared); summaries come back by transfer, never copied. Categorical columns are
+ * summarised in the calling thread meanwhile: counting codes is cheaper than a message.
+ * Created at the edge (CLI, server, benchmark) with a thread count and passed down; `close()` ends
+ * the threads.
+ */
+export class DriftWorkers {
+  private readonly idle: Worker[] = [];
+  /** Waiting columns keep the caller's array; the shared copy is made when a worker takes it. */
+  private readonly queue: { id: number; values: Float64Array; pending: Pending }[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private readonly busy = new Map<Worker, number>();
+  private readonly alive: Set<Worker>;
+  private nextId = 0;
+  private closed = false;
+
+  private constructor(private readonly workers: Worker[]) {
+    this.alive = new Set(workers);
+    for (const worker of workers) {
+      worker.on("message", (reply: SummaryReply) => this.settle(worker, reply));
+      worker.on("error", (error) => this.fail(worker, error));
+      worker.unref();
+      this.idle.push(worker);
+    }
+  }
+
+  /** Starts `threads` worker threads (at least 1). */
+  static start(threads: number): DriftWorkers {
+    const script = workerScript();
+    const count = Math.max(1, Math.floor(threads));
+    return new DriftWorkers(Array.from({ length: count }, () => new Worker(script)));
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** One column's summary: numeric columns on a worker, categorical ones right here. */
+  summarise(column: DriftColumnInput): Promise<ColumnSummary> {
+    if (column.kind === "categorical") return Promise.resolve().then(() => summariseColumn(column));
+    if (this.closed) return Promise.reject(new Error("drift workers are closed"));
+    return new Promise<NumericSummary>((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, values: column.values, pending: { resolve, reject } });
+      this.dispatch();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const { pending } of this.queue.splice(0)) pending.reject(new Error("drift workers closed"));
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  private dispatch(): void {
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const worker = this.idle.pop()!;
+      const { id, values, pending } = this.queue.shift()!;
+      this.pending.set(id, pending);
+      this.busy.set(worker, id);
+      worker.ref();
+      worker.postMessage({ id, values: shared(values) } satisfies SummaryRequest);
+    }
+  }
+
+  private settle(worker: Worker, reply: SummaryReply): void {
+    const pending = this.pending.get(reply.id);
+    this.pending.delete(reply.id);
+    this.busy.delete(worker);
+    worker.unref();
+    this.idle.push(worker);
+    if (pending) {
+      if ("error" in reply) pending.reject(new Error(reply.error));
+      else pending.resolve(reply.summary);
+    }
+    this.dispatch();
+  }
+
+  /** A worker that died fails its task; when none is left, so does everything queued. */
+  private fail(worker: Worker, error: Error): void {
+    const id = this.busy.get(worker);
+    if (id !== undefined) {
+      this.pending.get(id)?.reject(error);
+      this.pending.delete(id);
+      this.busy.delete(worker);
+    }
+    this.alive.delete(worker);
+    if (this.alive.size === 0) {
+      for (const { pending } of this.queue.splice(0))
+        pending.reject(new Error(`drift workers failed: ${error.message}`));
+    }
+  }
+}
+
+/** The values in shared memory: as they are when already shared, else one copy. */
+function shared(values: Float64Array): SharedArrayBuffer {
+  if (
+    values.buffer instanceof SharedArrayBuffer &&
+    values.byteOffset === 0 &&
+    values.length * 8 === values.buffer.byteLength
+  ) {
+    return values.buffer;
+  }
+  const buffer = new SharedArrayBuffer(values.length * 8);
+  new Float64Array(buffer).set(values);
+  return buffer;
+}
+
+/**
+ * The compiled worker entry: next to this module in dist/, or — when running from the TypeScript
+ * sources (tests) — its compiled twin, so the package must have been built. (@gyre/ml has the same
+ * lookup; @gyre/data may not import it.)
+ */
+function workerScript(): URL {
+  const sibling = new URL("./summary-worker.js", import.meta.url);
+  if (existsSync(fileURLToPath(sibling))) return sibling;
+  const compiled = new URL(
+    sibling.href.replace(/\/src\/drift\/summary-worker\.js$/, "/dist/drift/summary-worker.js"),
+  );
+  if (existsSync(fileURLToPath(compiled))) return compiled;
+  throw new Error("drift worker script not found; build @gyre/data first (npx tsc -b packages/data)");
+}

@@ -5,6 +5,8 @@
  * Options: --backend sqlite|postgresql (repeatable; default both)
  *          --client http|fetch  the client's transport (default http; see transport.ts)
  *          --profile <dir>  write a server CPU profile per phase (<backend>-<phase>.cpuprofile)
+ *          --server <script>  another build's server child (same IPC protocol as gyre-server.ts),
+ *                   for A/B comparisons of two builds under the same load
  * Env:     GYRE_BENCH_POSTGRES_URL (admin URL, default postgresql://postgres@127.0.0.1:5432/postgres)
  *          CI=true makes an unreachable PostgreSQL an error instead of a skip.
  */
@@ -53,13 +55,15 @@ function parseCli(): Cli {
       backend: { type: "string", multiple: true },
       client: { type: "string", default: "http" },
       profile: { type: "string" },
+      server: { type: "string" },
     },
   });
   const backends = (values.backend ?? [...BACKENDS]).map((name) => oneOf("backend", BACKENDS, name));
   const client = oneOf("client", TRANSPORTS, values.client);
   const profileDir = values.profile === undefined ? undefined : resolve(values.profile);
   if (profileDir) mkdirSync(profileDir, { recursive: true });
-  const options = { transport: transport(client), profileDir, log };
+  const serverScript = values.server === undefined ? undefined : resolve(values.server);
+  const options = { transport: transport(client), profileDir, serverScript, log };
   return { loadBefore: loadavg()[0]!, backends, client, options };
 }
 

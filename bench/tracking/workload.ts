@@ -35,6 +35,8 @@ export interface Options {
   transport: Transport;
   /** When set, each phase's server CPU profile is written there as <backend>-<phase>.cpuprofile. */
   profileDir: string | undefined;
+  /** The server child's script; gyre-server.js unless comparing another build. */
+  serverScript: string | undefined;
   log(message: string): void;
 }
 
@@ -70,7 +72,7 @@ export async function measureGyre(
   options: Options,
 ): Promise<GyreFigures> {
   const server = await ServerChild.start(
-    GYRE_SERVER,
+    options.serverScript ?? GYRE_SERVER,
     [store.uri, store.artifacts],
     `gyre server (${backend})`,
   );

@@ -1,6 +1,6 @@
 import { GyreError, type ParsedRequestOf, type ResponseOf, type RouteContract } from "@gyre/core";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { parseRequest } from "./validation.js";
+import { jsonTextMayHoldNul, parseRequest } from "./validation.js";
 
 /** What the HTTP layer knows about a call beyond its payload; the handlers pick what they need. */
 export interface CallContext {
@@ -24,6 +24,8 @@ function callContextOf(request: FastifyRequest): CallContext {
 }
 
 const UNSUPPORTED_BODY = Symbol("unsupported content type");
+/** Bodies parsed from JSON text without a `\u0000` escape: no field can hold a NUL. */
+const NUL_FREE_BODIES = new WeakSet<object>();
 const CONTENT_TYPE_ERROR = "Bad Request. Content-Type must be one of ['application/json'].";
 
 /** JSON text as MLflow reads it: empty means `{}`, and a JSON string holding JSON is decoded again. */
@@ -99,6 +101,9 @@ export function registerJsonRoutes<Routes extends readonly RouteContract[]>(
       let value: unknown = JSON.parse(text as string);
       // Old MLflow clients double-encode: a JSON string holding the JSON object.
       if (typeof value === "string") value = JSON.parse(value);
+      if (typeof value === "object" && value !== null && !jsonTextMayHoldNul(text as string)) {
+        NUL_FREE_BODIES.add(value);
+      }
       done(null, value);
     } catch (error) {
       done(
@@ -133,7 +138,9 @@ export function registerJsonRoutes<Routes extends readonly RouteContract[]>(
         method: [...contract.methods],
         url,
         handler: async (request, reply) => {
-          const parsed = parseRequest(contract, await payloadOf(request));
+          const payload = await payloadOf(request);
+          const nulFree = typeof payload === "object" && payload !== null && NUL_FREE_BODIES.has(payload);
+          const parsed = parseRequest(contract, payload, nulFree);
           const result = await handler(parsed, callContextOf(request));
           return reply.type("application/json").send(JSON.stringify(result));
         },

@@ -40,15 +40,30 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
   return `Invalid value ${preview(input)} for parameter '${field}' supplied: ${issue.message}. ${DOCS_HINT}`;
 }
 
-/** Validates a request payload against its contract, turning failures into INVALID_PARAMETER_VALUE. */
-export function parseRequest<C extends RouteContract>(contract: C, payload: unknown): z.output<C["request"]> {
+/**
+ * JSON text can only carry a NUL inside a string as the escape `\u0000`, so a body whose text has
+ * no such sequence needs no walk over its fields.
+ */
+export function jsonTextMayHoldNul(text: string): boolean {
+  return text.includes("\\u0000");
+}
+
+/**
+ * Validates a request payload against its contract, turning failures into INVALID_PARAMETER_VALUE.
+ * `nulFree`: the payload was parsed from JSON text that `jsonTextMayHoldNul` cleared.
+ */
+export function parseRequest<C extends RouteContract>(
+  contract: C,
+  payload: unknown,
+  nulFree = false,
+): z.output<C["request"]> {
   if (typeof payload !== "object" || payload === null || Array.isArray(payload)) {
     throw new GyreError(
       "INVALID_PARAMETER_VALUE",
       `The request body of ${contract.path} must be a JSON object, got ${preview(payload)}.`,
     );
   }
-  const nulPath = nulField(payload);
+  const nulPath = nulFree ? undefined : nulField(payload);
   if (nulPath) {
     const nul = nulPath.length > 0 ? nulPath.join(".") : "(request body)";
     throw new GyreError(

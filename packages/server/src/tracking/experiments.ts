@@ -22,10 +22,15 @@ import {
   type Res,
   type TrackingContext,
 } from "./context.js";
+import { Prepared } from "./prepared.js";
 
 type Experiment = tracking.Experiment;
 
 export type ExperimentRow = Omit<ExperimentsTable, "experiment_id"> & { experiment_id: number };
+
+const experimentById = new Prepared<{ id: number }, ExperimentRow>((db, $) =>
+  db.selectFrom("experiments").selectAll().where("experiment_id", "=", $("id")),
+);
 
 const PROXY_SCHEME = "mlflow-artifacts:";
 
@@ -189,11 +194,7 @@ export class ExperimentService {
 
   /** The experiment's own row, without tags: what creating a run in it needs. */
   async experimentRow(experimentId: string): Promise<ExperimentRow> {
-    const row = await this.ctx.db
-      .selectFrom("experiments")
-      .selectAll()
-      .where("experiment_id", "=", experimentKey(experimentId))
-      .executeTakeFirst();
+    const [row] = await experimentById.rows(this.ctx.db, { id: experimentKey(experimentId) });
     if (!row) throw notFound(`No Experiment with id=${experimentId} exists`);
     return row;
   }

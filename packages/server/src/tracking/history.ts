@@ -2,9 +2,24 @@ import { encodeDouble, invalidParameter, type tracking } from "@gyre/core";
 import { decodePageToken, encodePageToken } from "../search/page-token.js";
 import { nonEmpty, type Req, type Res, requireRunId, type TrackingContext } from "./context.js";
 import { type MetricSeries, mergeChunks } from "./metric-series.js";
+import { Prepared } from "./prepared.js";
 import { runNotFound } from "./runs.js";
 
 const BULK_DEFAULT_POINTS = 2500;
+
+const chunksOf = new Prepared<{ runId: string; key: string }, { points: Uint8Array; point_count: number }>(
+  (db, $) =>
+    db
+      .selectFrom("metric_chunks")
+      .select(["points", "point_count"])
+      .where("run_uuid", "=", $("runId"))
+      .where("key", "=", $("key"))
+      .orderBy("chunk_id"),
+);
+
+const runExists = new Prepared<{ runId: string }>((db, $) =>
+  db.selectFrom("runs").select("run_uuid").where("run_uuid", "=", $("runId")),
+);
 
 function pointsOf(key: string, series: MetricSeries, indices: Iterable<number>): tracking.Metric[] {
   const out: tracking.Metric[] = [];
@@ -85,22 +100,11 @@ export class MetricHistoryService {
   }
 
   private async series(runId: string, key: string): Promise<MetricSeries> {
-    const chunks = await this.ctx.db
-      .selectFrom("metric_chunks")
-      .select(["points", "point_count"])
-      .where("run_uuid", "=", runId)
-      .where("key", "=", key)
-      .orderBy("chunk_id")
-      .execute();
-    return mergeChunks(chunks);
+    return mergeChunks(await chunksOf.rows(this.ctx.db, { runId, key }));
   }
 
   private async requireRun(runId: string): Promise<void> {
-    const run = await this.ctx.db
-      .selectFrom("runs")
-      .select("run_uuid")
-      .where("run_uuid", "=", runId)
-      .executeTakeFirst();
+    const [run] = await runExists.rows(this.ctx.db, { runId });
     if (!run) throw runNotFound(runId);
   }
 }

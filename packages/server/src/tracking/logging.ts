@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { GyreError, invalidParameter, LIMITS, notFound, validateKey, validateLength } from "@gyre/core";
 import { type Kysely, sql, type Transaction } from "kysely";
-import type { LatestMetricsTable, Schema } from "../store/schema.js";
+import type { LatestMetricsTable, MetricChunksTable, Schema } from "../store/schema.js";
 import { type Req, type Res, requireRunId, type TrackingContext } from "./context.js";
 import { clampToFinite, encodeChunk } from "./metric-series.js";
+import { indexes, Prepared } from "./prepared.js";
 import { requireActiveRun, upsertRunTags, validateRunTag } from "./runs.js";
 
 type Db = Kysely<Schema> | Transaction<Schema>;
@@ -11,6 +12,77 @@ type KeyValue = { key: string; value: string };
 type MetricIn = { key: string; value: number; timestamp: number; step: number };
 
 const LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history";
+
+// The statements of log-batch, compiled once per database and number of rows.
+const insertNewParams = new Prepared<{ runId: string; params: readonly KeyValue[] }>((db, $, size) =>
+  db
+    .insertInto("params")
+    .values(
+      indexes(size).map((i) => ({
+        run_uuid: $("runId"),
+        key: $("params", i, "key"),
+        value: $("params", i, "value"),
+      })),
+    )
+    .onConflict((oc) => oc.columns(["run_uuid", "key"]).doNothing()),
+);
+
+const storedParams = new Prepared<{ runId: string; keys: readonly string[] }, KeyValue>((db, $, size) =>
+  db
+    .selectFrom("params")
+    .select(["key", "value"])
+    .where("run_uuid", "=", $("runId"))
+    .where(
+      "key",
+      "in",
+      indexes(size).map((i) => $("keys", i)),
+    ),
+);
+
+type ChunkRow = Omit<MetricChunksTable, "chunk_id">;
+const insertChunks = new Prepared<{ rows: readonly ChunkRow[] }>((db, $, size) =>
+  db
+    .insertInto("metric_chunks")
+    .values(
+      indexes(size).map((i) => ({
+        run_uuid: $("rows", i, "run_uuid"),
+        key: $("rows", i, "key"),
+        point_count: $("rows", i, "point_count"),
+        digest: $("rows", i, "digest"),
+        points: $("rows", i, "points"),
+      })),
+    )
+    .onConflict((oc) => oc.columns(["run_uuid", "key", "digest"]).doNothing()),
+);
+
+/** Keeps, per key, the later of the stored and the new latest value (MLflow's order). */
+const upsertLatest = new Prepared<{ rows: readonly LatestMetricsTable[] }>((db, $, size) =>
+  db
+    .insertInto("latest_metrics")
+    .values(
+      indexes(size).map((i) => ({
+        run_uuid: $("rows", i, "run_uuid"),
+        key: $("rows", i, "key"),
+        timestamp: $("rows", i, "timestamp"),
+        step: $("rows", i, "step"),
+        value: $("rows", i, "value"),
+        is_nan: $("rows", i, "is_nan"),
+      })),
+    )
+    .onConflict((oc) =>
+      oc
+        .columns(["run_uuid", "key"])
+        .doUpdateSet((eb) => ({
+          value: eb.ref("excluded.value"),
+          timestamp: eb.ref("excluded.timestamp"),
+          step: eb.ref("excluded.step"),
+          is_nan: eb.ref("excluded.is_nan"),
+        }))
+        .where(
+          sql<boolean>`excluded.step > latest_metrics.step or (excluded.step = latest_metrics.step and (excluded.timestamp > latest_metrics.timestamp or (excluded.timestamp = latest_metrics.timestamp and excluded.value > latest_metrics.value)))`,
+        ),
+    ),
+);
 
 /** Writes to a run: metrics, params, tags, dataset inputs and logged-model records. */
 export class RunLogService {
@@ -168,8 +240,13 @@ export class RunLogService {
     const metrics = batch.metrics ?? [];
     const params = batch.params ?? [];
     const tags = batch.tags ?? [];
+    // A batch usually repeats a few keys (a 1000-point history is one key): check each key once.
+    const checkedKeys = new Set<string>();
     for (const m of metrics) {
-      validateKey("metric", m.key);
+      if (!checkedKeys.has(m.key)) {
+        validateKey("metric", m.key);
+        checkedKeys.add(m.key);
+      }
       if (m.timestamp < 0) {
         throw invalidParameter(
           `Invalid value ${m.timestamp} for parameter 'timestamp': must be non-negative.`,
@@ -217,23 +294,11 @@ function checkBatchSize(kind: string, count: number, limit: number): void {
 
 /** Params are write-once: the same value again is fine, a different one is refused. */
 async function insertParams(db: Db, runId: string, params: readonly KeyValue[]): Promise<void> {
-  const inserted = await db
-    .insertInto("params")
-    .values(params.map((p) => ({ run_uuid: runId, key: p.key, value: p.value })))
-    .onConflict((oc) => oc.columns(["run_uuid", "key"]).doNothing())
-    .executeTakeFirst();
+  const inserted = await insertNewParams.execute(db, { runId, params }, params.length);
   // Every row new: nothing was logged before, so nothing can conflict.
-  if (Number(inserted.numInsertedOrUpdatedRows) === params.length) return;
-  const stored = await db
-    .selectFrom("params")
-    .select(["key", "value"])
-    .where("run_uuid", "=", runId)
-    .where(
-      "key",
-      "in",
-      params.map((p) => p.key),
-    )
-    .execute();
+  if (Number(inserted.numAffectedRows) === params.length) return;
+  const keys = params.map((p) => p.key);
+  const stored = await storedParams.rows(db, { runId, keys }, keys.length);
   const storedValue = new Map(stored.map((p) => [p.key, p.value]));
   for (const param of params) {
     const old = storedValue.get(param.key);
@@ -277,32 +342,12 @@ async function insertMetrics(db: Db, runId: string, metrics: readonly MetricIn[]
     const { blob, digest } = encodeChunk(points);
     return { run_uuid: runId, key, point_count: points.length, digest, points: blob };
   });
-  await db
-    .insertInto("metric_chunks")
-    .values(chunks)
-    .onConflict((oc) => oc.columns(["run_uuid", "key", "digest"]).doNothing())
-    .execute();
+  await insertChunks.execute(db, { rows: chunks }, chunks.length);
   const latest = [...byKey.values()].map((points) =>
     latestRow(
       runId,
       points.reduce((best, p) => (isLater(p, best) ? p : best)),
     ),
   );
-  await db
-    .insertInto("latest_metrics")
-    .values(latest)
-    .onConflict((oc) =>
-      oc
-        .columns(["run_uuid", "key"])
-        .doUpdateSet((eb) => ({
-          value: eb.ref("excluded.value"),
-          timestamp: eb.ref("excluded.timestamp"),
-          step: eb.ref("excluded.step"),
-          is_nan: eb.ref("excluded.is_nan"),
-        }))
-        .where(
-          sql<boolean>`excluded.step > latest_metrics.step or (excluded.step = latest_metrics.step and (excluded.timestamp > latest_metrics.timestamp or (excluded.timestamp = latest_metrics.timestamp and excluded.value > latest_metrics.value)))`,
-        ),
-    )
-    .execute();
+  await upsertLatest.execute(db, { rows: latest }, latest.length);
 }

@@ -4,12 +4,88 @@ import type { Kysely, Transaction } from "kysely";
 import type { RunsTable, Schema } from "../store/schema.js";
 import { type Lifecycle, type Req, type Res, requireRunId, type TrackingContext } from "./context.js";
 import type { ExperimentService } from "./experiments.js";
+import { indexes, Prepared } from "./prepared.js";
 import { randomRunName } from "./run-names.js";
 import { loadRuns, runInfoOf } from "./run-reader.js";
 
 export const RUN_NAME_TAG = "mlflow.runName";
 
 type Db = Kysely<Schema> | Transaction<Schema>;
+type KeyValue = { key: string; value: string };
+
+// The statements of the hot paths (create, log, update), compiled once per database.
+const insertRun = new Prepared<RunsTable>((db, $) =>
+  db.insertInto("runs").values({
+    run_uuid: $("run_uuid"),
+    experiment_id: $("experiment_id"),
+    name: $("name"),
+    user_id: $("user_id"),
+    status: $("status"),
+    start_time: $("start_time"),
+    end_time: $("end_time"),
+    deleted_time: $("deleted_time"),
+    lifecycle_stage: $("lifecycle_stage"),
+    artifact_uri: $("artifact_uri"),
+  }),
+);
+
+/** `size` rows of (runId, tags[i]); `update` decides between keeping and replacing a stored value. */
+function tagInsert(update: boolean) {
+  return new Prepared<{ runId: string; tags: readonly KeyValue[] }>((db, $, size) => {
+    const insert = db
+      .insertInto("tags")
+      .values(
+        indexes(size).map((i) => ({
+          run_uuid: $("runId"),
+          key: $("tags", i, "key"),
+          value: $("tags", i, "value"),
+        })),
+      );
+    return insert.onConflict((oc) => {
+      const target = oc.columns(["run_uuid", "key"]);
+      return update ? target.doUpdateSet((eb) => ({ value: eb.ref("excluded.value") })) : target.doNothing();
+    });
+  });
+}
+const insertNewTags = tagInsert(false);
+const upsertTags = tagInsert(true);
+
+const renameRun = new Prepared<{ runId: string; name: string }>((db, $) =>
+  db
+    .updateTable("runs")
+    .set({ name: $("name") })
+    .where("run_uuid", "=", $("runId")),
+);
+
+const runState = new Prepared<{ runId: string }, Pick<RunsTable, "lifecycle_stage" | "experiment_id">>(
+  (db, $) =>
+    db.selectFrom("runs").select(["lifecycle_stage", "experiment_id"]).where("run_uuid", "=", $("runId")),
+);
+
+type RunChanges = Partial<Pick<RunsTable, "status" | "end_time" | "name">>;
+const CHANGE_FIELDS = ["status", "end_time", "name"] as const;
+
+/** Updates the fields whose bit is set in `size` on an active run, returning the row. */
+const updateActiveRun = new Prepared<{ runId: string; changes: RunChanges }, RunsTable>((db, $, size) => {
+  const set: Record<string, never> = {};
+  CHANGE_FIELDS.forEach((field, bit) => {
+    if (size & (1 << bit)) set[field] = $("changes", field);
+  });
+  return db
+    .updateTable("runs")
+    .set(set)
+    .where("run_uuid", "=", $("runId"))
+    .where("lifecycle_stage", "=", "active")
+    .returningAll();
+});
+
+const activeRun = new Prepared<{ runId: string }, RunsTable>((db, $) =>
+  db
+    .selectFrom("runs")
+    .selectAll()
+    .where("run_uuid", "=", $("runId"))
+    .where("lifecycle_stage", "=", "active"),
+);
 
 export class RunService {
   constructor(
@@ -49,12 +125,8 @@ export class RunService {
       artifact_uri: `${experiment.artifact_location}/${runId}/artifacts`,
     };
     await this.ctx.db.transaction().execute(async (trx) => {
-      await trx.insertInto("runs").values(row).execute();
-      await trx
-        .insertInto("tags")
-        .values(tags.map((t) => ({ run_uuid: runId, key: t.key, value: t.value })))
-        .onConflict((oc) => oc.columns(["run_uuid", "key"]).doNothing())
-        .execute();
+      await insertRun.execute(trx, row);
+      await insertNewTags.execute(trx, { runId, tags }, tags.length);
     });
     tags.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return { run: { info: runInfoOf(row), data: { tags }, inputs: {} } };
@@ -69,7 +141,7 @@ export class RunService {
 
   async updateRun(req: Req<"updateRun">): Promise<Res<"updateRun">> {
     const runId = requireRunId(req);
-    const changes: Partial<RunsTable> = {};
+    const changes: RunChanges = {};
     if (req.status !== undefined) changes.status = req.status;
     if (req.end_time !== undefined) changes.end_time = req.end_time;
     if (req.run_name) {
@@ -78,21 +150,14 @@ export class RunService {
     }
     // One statement in the common case (status + end time): update the active run and return it.
     const apply = async (db: Db) => {
-      const row =
-        Object.keys(changes).length > 0
-          ? await db
-              .updateTable("runs")
-              .set(changes)
-              .where("run_uuid", "=", runId)
-              .where("lifecycle_stage", "=", "active")
-              .returningAll()
-              .executeTakeFirst()
-          : await db
-              .selectFrom("runs")
-              .selectAll()
-              .where("run_uuid", "=", runId)
-              .where("lifecycle_stage", "=", "active")
-              .executeTakeFirst();
+      let fields = 0;
+      CHANGE_FIELDS.forEach((field, bit) => {
+        if (changes[field] !== undefined) fields |= 1 << bit;
+      });
+      const [row] =
+        fields > 0
+          ? await updateActiveRun.rows(db, { runId, changes }, fields)
+          : await activeRun.rows(db, { runId });
       if (!row) {
         await requireActiveRun(db, runId); // throws the precise error: unknown or not active
         throw runNotFound(runId);
@@ -141,11 +206,7 @@ export async function runArtifactUri(db: Db, runId: string): Promise<string> {
 
 /** Writes to a run need it to exist and be active; returns its experiment. */
 export async function requireActiveRun(db: Db, runId: string): Promise<{ experiment_id: number }> {
-  const run = await db
-    .selectFrom("runs")
-    .select(["lifecycle_stage", "experiment_id"])
-    .where("run_uuid", "=", runId)
-    .executeTakeFirst();
+  const [run] = await runState.rows(db, { runId });
   if (!run) throw runNotFound(runId);
   if (run.lifecycle_stage !== "active") {
     throw invalidParameter(
@@ -168,15 +229,8 @@ export async function upsertRunTags(
 ): Promise<void> {
   if (tags.length === 0) return;
   // One row per key (last wins): PostgreSQL refuses to upsert the same row twice in one statement.
-  const latest = new Map(tags.map((t) => [t.key, t.value]));
-  await db
-    .insertInto("tags")
-    .values([...latest].map(([key, value]) => ({ run_uuid: runId, key, value })))
-    .onConflict((oc) =>
-      oc.columns(["run_uuid", "key"]).doUpdateSet((eb) => ({ value: eb.ref("excluded.value") })),
-    )
-    .execute();
+  const latest = [...new Map(tags.map((t) => [t.key, t.value]))].map(([key, value]) => ({ key, value }));
+  await upsertTags.execute(db, { runId, tags: latest }, latest.length);
   const rename = tags.findLast((t) => t.key === RUN_NAME_TAG);
-  if (rename)
-    await db.updateTable("runs").set({ name: rename.value }).where("run_uuid", "=", runId).execute();
+  if (rename) await renameRun.execute(db, { runId, name: rename.value });
 }

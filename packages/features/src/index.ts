@@ -5,6 +5,14 @@ export {
   type SelectedFeature,
 } from "./catalog.js";
 export {
+  defineRepository,
+  type FeatureRepositoryModule,
+  type FeatureViewInput,
+  normalizeTtl,
+  type RepositoryInput,
+} from "./define.js";
+export { type MaterializeView, materializeView } from "./materialize.js";
+export {
   type HistoricalJoin,
   historicalQuery,
   type OutputFormat,
@@ -12,4 +20,20 @@ export {
   writeHistorical,
 } from "./offline/historical.js";
 export { checkViewSource, defineSource, type SourceData, viewRows } from "./offline/source.js";
+export { openOnlineStore } from "./online/open.js";
+export {
+  checkEntityRows,
+  getOnlineFeatures,
+  type OnlineResponse,
+  type OnlineResult,
+  type Transformation,
+} from "./online/retrieve.js";
+export {
+  NO_CREATED_TIME,
+  type OnlineRead,
+  type OnlineRecord,
+  type OnlineRow,
+  type OnlineStore,
+} from "./online/store.js";
+export { type LoadedRepository, loadRepository, REPOSITORY_FILES } from "./repository.js";
 export { encodeKey, type KeyValue, keyMatches } from "./values.js";

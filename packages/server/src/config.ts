@@ -21,6 +21,24 @@ export const ServerConfig = z.object({
   serveDeployments: z.boolean().default(false),
   /** How often deployments re-resolve aliases and re-read the store, in ms; 0 never. */
   deploymentPollMs: z.number().int().min(0).default(5000),
+  /**
+   * Monitoring's prediction store: `postgresql://…`, or a directory of Parquet files
+   * (`parquet:///abs/dir`). Default: `<artifacts>/monitoring/predictions` for a local destination.
+   */
+  predictionStoreUri: z.string().min(1).optional(),
+  /** Days of predictions, labels and request counts kept (whole UTC days); 0 keeps everything. */
+  predictionRetentionDays: z.number().int().min(0).default(30),
+  /** Run scheduled monitors and prediction-store maintenance in this process (`gyre server`). */
+  runMonitors: z.boolean().default(false),
+  /** How often scheduled monitors are checked for being due, in ms. */
+  monitorPollMs: z.number().int().positive().default(5000),
+  /**
+   * The feature store's online store: `sqlite:///path` or `redis://host:port[?prefix=…]`. Default:
+   * `features-online.db` beside a local artifact destination.
+   */
+  featureOnlineStoreUri: z.string().min(1).optional(),
+  /** A feature repository (directory or file) whose on-demand transformations the server runs. */
+  featureRepository: z.string().min(1).optional(),
 });
 export type ServerConfig = z.output<typeof ServerConfig>;
 export type ServerConfigInput = z.input<typeof ServerConfig>;

@@ -8,6 +8,7 @@ import { createDeploymentServices } from "./deployments/services.js";
 import { createFeatureServices } from "./features/services.js";
 import { featureServerOptions } from "./features/startup.js";
 import { buildApp, type GyreServices } from "./http/app.js";
+import { createMonitoringServices, type MonitoringServices } from "./monitoring/services.js";
 import { createPipelineServices } from "./pipelines/services.js";
 import { createRegistryServices } from "./registry/services.js";
 import { type MetadataDatabase, openMetadataDatabase, parseStoreUri } from "./store/database.js";
@@ -17,6 +18,9 @@ export { embeddedDefaults, ServerConfig, type ServerConfigInput } from "./config
 export type { DatasetServices } from "./datasets/services.js";
 export { SERVING_PREFIX } from "./deployments/mount.js";
 export type { FeatureServices } from "./features/services.js";
+export type { AlertCallback, AlertEvent } from "./monitoring/notifier.js";
+export type { MonitoringServices } from "./monitoring/services.js";
+export { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER } from "./monitoring/webhooks.js";
 export { allRoutes, type GyreServices } from "./http/app.js";
 export { openApiDocument } from "./http/openapi.js";
 export {
@@ -43,6 +47,8 @@ export interface Gyre {
   readonly config: ServerConfig;
   readonly database: MetadataDatabase;
   readonly services: GyreServices;
+  /** Prediction store, alert callbacks (`onAlert`), the scheduler's pass and maintenance. */
+  readonly monitoring: MonitoringServices;
   readonly app: FastifyInstance;
   /** Starts listening; resolves to the base URL. */
   listen(): Promise<string>;
@@ -56,9 +62,19 @@ export async function createGyre(input: ServerConfigInput): Promise<Gyre> {
   const tracking = createTrackingServices(ctx, openArtifactStore(config.artifactsDestination));
   const root = localArtifactRoot(config.artifactsDestination);
   const registry = createRegistryServices(ctx, tracking.artifacts);
+  const monitoring = createMonitoringServices(ctx, {
+    predictionStoreUri: config.predictionStoreUri,
+    artifactRoot: root,
+    artifacts: openArtifactStore(config.artifactsDestination),
+    datasets: root === undefined ? undefined : new DatasetStorage(root),
+    schedule: config.runMonitors,
+    pollMs: config.monitorPollMs,
+    retentionDays: config.predictionRetentionDays,
+  });
   const deployments = await createDeploymentServices(ctx, registry.uris, tracking.artifacts, {
     serve: config.serveDeployments,
     pollMs: config.deploymentPollMs,
+    monitoring: monitoring.deployments,
   });
   const storage = root === undefined ? undefined : new DatasetStorage(root);
   const datasets = createDatasetServices({ ...ctx, storage });
@@ -74,13 +90,16 @@ export async function createGyre(input: ServerConfigInput): Promise<Gyre> {
     features,
     deployments: deployments.api,
     pipelines: createPipelineServices(ctx),
+    monitoring: monitoring.api,
   };
   const app = await buildApp(services, { logLevel: config.logLevel, bodyLimitBytes: config.bodyLimitBytes });
   if (deployments.engine) await mountDeployments(app, deployments.engine);
+  monitoring.setLogger(app.log);
   return {
     config,
     database,
     services,
+    monitoring,
     app,
     async listen() {
       await app.listen({ host: config.host, port: config.port });
@@ -93,6 +112,7 @@ export async function createGyre(input: ServerConfigInput): Promise<Gyre> {
       // Stop taking requests first; then drain and release the models; the store goes last.
       await app.close();
       await deployments.close();
+      await monitoring.close();
       await features.close();
       await database.close();
     },

@@ -3,6 +3,7 @@ import {
   datasets,
   deployments,
   features,
+  monitoring,
   pipelines,
   type RouteContract,
   registry,
@@ -12,6 +13,8 @@ import Fastify, { type FastifyInstance } from "fastify";
 import type { DatasetServices } from "../datasets/services.js";
 import type { DeploymentService } from "../deployments/service.js";
 import type { FeatureServices } from "../features/services.js";
+import { monitoringHandlers } from "../monitoring/handlers.js";
+import type { MonitoringService } from "../monitoring/service.js";
 import { pipelineHandlers } from "../pipelines/handlers.js";
 import type { PipelineServices } from "../pipelines/services.js";
 import { actorOf } from "../registry/context.js";
@@ -140,6 +143,7 @@ export const allRoutes: readonly RouteContract[] = [
   ...deployments.deploymentRoutes,
   ...features.featureRoutes,
   ...pipelines.pipelineRoutes,
+  ...monitoring.monitoringRoutes,
   ...artifactRoutes,
 ];
 
@@ -151,6 +155,7 @@ export interface GyreServices {
   deployments: DeploymentService;
   features: FeatureServices;
   pipelines: PipelineServices;
+  monitoring: MonitoringService;
 }
 
 export async function buildApp(services: GyreServices, options: AppOptions): Promise<FastifyInstance> {
@@ -187,6 +192,9 @@ export async function buildApp(services: GyreServices, options: AppOptions): Pro
   );
   await app.register(async (scope) =>
     registerJsonRoutes(scope, pipelines.pipelineRoutes, pipelineHandlers(services.pipelines), ajax),
+  );
+  await app.register(async (scope) =>
+    registerJsonRoutes(scope, monitoring.monitoringRoutes, monitoringHandlers(services.monitoring), ajax),
   );
   await app.register(async (scope) => registerArtifactRoutes(scope, services.tracking.artifacts));
   return app;

@@ -1,0 +1,151 @@
+import type { FeatureValue } from "@gyre/core";
+import { Redis } from "ioredis";
+import {
+  NO_CREATED_TIME,
+  type OnlineRead,
+  type OnlineRecord,
+  type OnlineRow,
+  type OnlineStore,
+} from "./store.js";
+
+/**
+ * Newer-wins upsert of many hashes in one script: for each key, ARGV holds its event time, created
+ * time, field count and field/value pairs; a stored (event, created) pair that is newer keeps its
+ * hash. One EVALSHA per chunk, every chunk in one pipeline: a batch is one round trip, not
+ * Feast's read-then-write two.
+ */
+const UPSERT = `
+local a = 1
+for i = 1, #KEYS do
+  local ts = tonumber(ARGV[a])
+  local cr = tonumber(ARGV[a + 1])
+  local nf = tonumber(ARGV[a + 2])
+  local old = redis.call('HMGET', KEYS[i], '#ts', '#cr')
+  local write = true
+  if old[1] then
+    local ots = tonumber(old[1])
+    local ocr = tonumber(old[2])
+    if ts < ots or (ts == ots and cr < ocr) then write = false end
+  end
+  if write then
+    local args = {'#ts', ARGV[a], '#cr', ARGV[a + 1]}
+    for j = 0, nf - 1 do
+      args[#args + 1] = ARGV[a + 3 + 2 * j]
+      args[#args + 1] = ARGV[a + 4 + 2 * j]
+    end
+    redis.call('HSET', KEYS[i], unpack(args))
+  end
+  a = a + 3 + 2 * nf
+end
+return #KEYS
+`;
+
+/** Keys per script call: keeps each call's argument list far below Redis's limits. */
+const KEYS_PER_CALL = 256;
+const DEFAULT_PREFIX = "gyre:features:";
+
+type ScriptRedis = Redis & { gyreUpsert(numKeys: number, ...args: (string | number)[]): Promise<number> };
+
+/**
+ * The scale-out online store: one Redis hash per (view, entity key) named
+ * `<prefix><view>:<key>`, with fields `#ts` (event time, ms), `#cr` (created time) and one field
+ * per feature holding its JSON value ('#' cannot start a feature name, so nothing collides). A
+ * read of any number of views and keys is one pipelined round trip of HMGETs.
+ */
+export class RedisOnlineStore implements OnlineStore {
+  readonly kind = "redis";
+  private readonly redis: ScriptRedis;
+
+  /** `redis://[user:pass@]host:port[/db][?prefix=...]`; the prefix defaults to `gyre:features:`. */
+  constructor(uri: string) {
+    const url = new URL(uri);
+    this.prefix = url.searchParams.get("prefix") ?? DEFAULT_PREFIX;
+    url.search = "";
+    this.redis = new Redis(url.toString(), {
+      lazyConnect: true,
+      maxRetriesPerRequest: 2,
+      enableAutoPipelining: false,
+    }) as ScriptRedis;
+    this.redis.defineCommand("gyreUpsert", { lua: UPSERT });
+    // Connection failures reach callers as rejected commands; the event itself needs a listener.
+    this.redis.on("error", () => {});
+  }
+
+  readonly prefix: string;
+
+  async connect(): Promise<this> {
+    await this.redis.connect();
+    return this;
+  }
+
+  private keyOf(view: string, key: string): string {
+    return `${this.prefix}${view}:${key}`;
+  }
+
+  async write(view: string, rows: readonly OnlineRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (let start = 0; start < rows.length; start += KEYS_PER_CALL) {
+      const chunk = rows.slice(start, start + KEYS_PER_CALL);
+      const keys = chunk.map((r) => this.keyOf(view, r.key));
+      const args: (string | number)[] = [];
+      for (const row of chunk) {
+        const names = Object.keys(row.values);
+        args.push(row.eventTime, row.createdTime ?? NO_CREATED_TIME, names.length);
+        for (const name of names) args.push(name, JSON.stringify(row.values[name]));
+      }
+      (pipeline as unknown as ScriptRedis).gyreUpsert(keys.length, ...keys, ...args);
+    }
+    const results = await pipeline.exec();
+    const failed = results?.find(([error]) => error);
+    if (failed) throw failed[0];
+  }
+
+  async read(reads: readonly OnlineRead[]): Promise<(OnlineRecord | undefined)[][]> {
+    const pipeline = this.redis.pipeline();
+    for (const r of reads)
+      for (const key of r.keys) pipeline.hmget(this.keyOf(r.view, key), "#ts", ...r.features);
+    const results = (await pipeline.exec()) ?? [];
+    let i = 0;
+    return reads.map((r) =>
+      r.keys.map(() => {
+        const [error, fields] = results[i++]!;
+        if (error) throw error;
+        const list = fields as (string | null)[];
+        if (list[0] === null || list[0] === undefined) return undefined;
+        const values: Record<string, FeatureValue | undefined> = {};
+        for (let f = 0; f < r.features.length; f++) {
+          const text = list[f + 1];
+          values[r.features[f]!] =
+            text === null || text === undefined ? undefined : (JSON.parse(text) as FeatureValue);
+        }
+        return { eventTime: Number(list[0]), values };
+      }),
+    );
+  }
+
+  async dropView(view: string): Promise<void> {
+    const pattern = `${this.prefix.replace(/[*?[\]\\]/g, "\\$&")}${view}:*`;
+    let cursor = "0";
+    do {
+      const [next, keys] = await this.redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      if (keys.length > 0) await this.redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== "0");
+  }
+
+  /** Deletes every key under the prefix (tests and benchmarks clean up their own prefix). */
+  async dropAll(): Promise<void> {
+    const pattern = `${this.prefix.replace(/[*?[\]\\]/g, "\\$&")}*`;
+    let cursor = "0";
+    do {
+      const [next, keys] = await this.redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      if (keys.length > 0) await this.redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== "0");
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}

@@ -1,0 +1,45 @@
+/** The feature registry's tables (migration 0005_features); definitions are JSON text. */
+
+/** One row (id 1): the registry version, bumped by every apply that changes something. */
+export interface FeatureRegistryTable {
+  id: number;
+  version: number;
+  last_update_time: number;
+  last_updated_by: string | null;
+}
+
+/** One object of the registry: an entity, source, feature view, transformation or service. */
+export interface FeatureObjectsTable {
+  kind: string;
+  name: string;
+  /** Order within its kind, as the repository listed it. */
+  position: number;
+  spec: string;
+  /** The registry version that last changed it. */
+  version: number;
+  creation_time: number;
+  last_update_time: number;
+}
+
+/** Every apply that changed the registry: who, when, and the changes (JSON). */
+export interface FeatureRegistryLogTable {
+  version: number;
+  actor: string;
+  timestamp: number;
+  changes: string;
+}
+
+/** Per feature view: everything with event time up to `watermark` (epoch ms) is materialized. */
+export interface FeatureWatermarksTable {
+  feature_view: string;
+  watermark: number;
+  last_run_time: number;
+  rows_written: number;
+}
+
+export interface FeatureTables {
+  feature_registry: FeatureRegistryTable;
+  feature_objects: FeatureObjectsTable;
+  feature_registry_log: FeatureRegistryLogTable;
+  feature_watermarks: FeatureWatermarksTable;
+}

@@ -4,8 +4,10 @@ import type {
   DeploymentRegistry,
   DeploymentSpecInput,
   ModelRegistryView,
+  PredictionLog,
+  PredictionSink,
   ServingMetrics,
-  ServingTelemetry,
+  ServingObserver,
 } from "@gyre/serving";
 import type { ModelFiles } from "./model-files.js";
 import type { ResolvedSpec } from "./resolve.js";
@@ -27,7 +29,22 @@ export interface EngineOptions {
   readonly files: ModelFiles;
   /** Rows one model run may combine from concurrent requests; the serving default otherwise. */
   readonly maxBatchRows?: number;
+  /** Prediction logging (monitoring): where the log writes, and an extra observer of every request. */
+  readonly monitoring?: EngineMonitoring;
 }
+
+/** What monitoring hands the engine; `modelOf` names each deployment's registered model. */
+export interface EngineMonitoring {
+  attach(modelOf: (deployment: string) => string | undefined): {
+    readonly sink: PredictionSink;
+    readonly observer?: ServingObserver;
+  };
+  /** Receives a call that writes out everything the log holds (monitors flush before they evaluate). */
+  flushWith?(flush: () => Promise<void>): void;
+}
+
+/** Prediction log batches: fewer, larger writes than the serving default (one Parquet file each). */
+const LOG_OPTIONS = { batchSize: 2048, flushIntervalMs: 1000 } as const;
 
 /** The serving spec of a resolution: versions are the routing keys. */
 function servingSpec(resolved: ResolvedSpec): DeploymentSpecInput {
@@ -53,14 +70,33 @@ export class DeploymentEngine {
     private readonly serving: Serving,
     private readonly options: EngineOptions,
     readonly metrics: ServingMetrics,
-    readonly telemetry: ServingTelemetry,
+    readonly telemetry: ServingObserver,
+    private readonly log: PredictionLog | undefined,
   ) {}
 
   /** Imported here, not at server start: onnxruntime is most of a serving process's start-up time. */
   static async start(options: EngineOptions): Promise<DeploymentEngine> {
     const serving = await import("@gyre/serving");
     const metrics = new serving.ServingMetrics();
-    return new DeploymentEngine(serving, options, metrics, new serving.ServingTelemetry(metrics, undefined));
+    let engine: DeploymentEngine | undefined;
+    const attached = options.monitoring?.attach((name) => engine?.resolvedOf(name)?.modelName);
+    const log = attached ? new serving.PredictionLog(attached.sink, LOG_OPTIONS) : undefined;
+    if (log) {
+      metrics.watchPredictionLog(log);
+      options.monitoring?.flushWith?.(() => log.flush());
+    }
+    const telemetry = new serving.ServingTelemetry(metrics, log);
+    const extra = attached?.observer;
+    const observer: ServingObserver = extra
+      ? {
+          onInference(outcome) {
+            telemetry.onInference(outcome);
+            extra.onInference(outcome);
+          },
+        }
+      : telemetry;
+    engine = new DeploymentEngine(serving, options, metrics, observer, log);
+    return engine;
   }
 
   get servingModule(): Serving {
@@ -109,6 +145,7 @@ export class DeploymentEngine {
             },
             ...(this.options.maxBatchRows ? { batching: { maxBatchRows: this.options.maxBatchRows } } : {}),
             observer: this.metrics,
+            ...(this.log ? { predictionLog: this.log } : {}),
           },
           servingSpec(resolved),
         );
@@ -171,5 +208,7 @@ export class DeploymentEngine {
 
   async close(): Promise<void> {
     await Promise.all(this.names().map((name) => this.remove(name)));
+    // Whatever was logged is written before the store behind the log closes.
+    await this.log?.close();
   }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ArtifactService } from "../artifacts/service.js";
 import type { ModelUriResolver } from "../registry/model-uri.js";
-import { DeploymentEngine } from "./engine.js";
+import { DeploymentEngine, type EngineMonitoring } from "./engine.js";
 import { ModelFiles } from "./model-files.js";
 import { Poller } from "./poller.js";
 import { DeploymentService } from "./service.js";
@@ -22,6 +22,8 @@ export interface DeploymentServicesOptions {
   readonly serve: boolean;
   /** How often aliases are re-resolved and the store re-read; 0 turns polling off. */
   readonly pollMs: number;
+  /** Log every prediction of the served deployments (the monitoring domain's prediction store). */
+  readonly monitoring?: EngineMonitoring | undefined;
 }
 
 /**
@@ -40,7 +42,10 @@ export async function createDeploymentServices(
   }
   // Copies of model versions for onnxruntime, private to this process and removed on close.
   const cacheDir = await mkdtemp(path.join(tmpdir(), "gyre-deployments-"));
-  const engine = await DeploymentEngine.start({ files: new ModelFiles(artifacts, cacheDir) });
+  const engine = await DeploymentEngine.start({
+    files: new ModelFiles(artifacts, cacheDir),
+    ...(options.monitoring ? { monitoring: options.monitoring } : {}),
+  });
   const api = new DeploymentService(store, uris, engine);
   await api.sync();
   const poller = new Poller(() => api.sync(), options.pollMs);

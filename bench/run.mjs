@@ -10,6 +10,7 @@ const BENCHMARKS = [
   { name: "tracking", entry: "dist/tracking/main.js" },
   { name: "serving", entry: "dist/serving/main.js" },
   { name: "ml", entry: "dist/ml/main.js" },
+  { name: "monitoring", entry: "dist/monitoring/main.js" },
 ];
 
 let failed = false;

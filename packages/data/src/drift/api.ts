@@ -1,6 +1,6 @@
 import type { DriftColumnInput } from "./columns.js";
 import { profileFromSummaries, type ReferenceProfile, summariseColumn } from "./profile.js";
-import { compareSummaries, type DriftResult, type DriftRunOptions, summariseWanted } from "./run.js";
+import { type DriftResult, DriftRun, type DriftRunOptions } from "./run.js";
 import type { ColumnSummary } from "./summary.js";
 import type { DriftWorkers } from "./workers.js";
 
@@ -36,11 +36,17 @@ export async function compareToReference(
   current: readonly DriftColumnInput[],
   options: DriftRunOptions & ParallelOptions = {},
 ): Promise<DriftResult> {
-  const pending = summariseWanted(reference, current, options, summariser(options));
-  const settled = await Promise.all(
-    pending.map(async (c) => (c.summary ? { name: c.name, summary: await c.summary } : { name: c.name })),
-  );
-  return compareSummaries(reference, settled, options);
+  const run = new DriftRun(reference, options);
+  const summarise = summariser(options);
+  const byName = new Map(current.map((c) => [c.name, c]));
+  // Each column is compared as soon as its summary arrives and the summary is then dropped, so at
+  // most the summaries in flight are held, never all of them.
+  const outcomes = run.names(current).map((name) => {
+    const column = byName.get(name);
+    if (!column || !run.wants(name)) return Promise.resolve(run.evaluate(name, undefined));
+    return summarise(column).then((summary) => run.evaluate(name, summary));
+  });
+  return run.result(await Promise.all(outcomes));
 }
 
 /** Reference and current in one call (the reference is summarised and discarded). */

@@ -1,4 +1,4 @@
-import { invalidParameter } from "@gyre/core";
+import { invalidParameter } from "@gyre/core/errors";
 import { fillEmptyBins, histogramCounts, STURGES_MIN_REFERENCE_VALUES, sturgesEdges } from "./binning.js";
 import {
   type AlignedCategories,

@@ -3,11 +3,11 @@ import { isNumeric, type TableColumn } from "../schema.js";
 import { findColumn, type Table } from "../table.js";
 import { statExpression, toNumber } from "../values.js";
 import { ks2SamplePValue } from "./ks.js";
+import { DEFAULT_DRIFT_SHARE } from "./methods.js";
 import { driftColumnType, type SelectedTest, selectDriftTest } from "./selection.js";
 import { chiSquareTest, jensenShannon, normedWasserstein, type TestOutcome, zTest } from "./statistics.js";
 
-/** Evidently's dataset rule: the data set drifts when this share of tested columns drifts. */
-export const DEFAULT_DRIFT_SHARE = 0.5;
+export { DEFAULT_DRIFT_SHARE };
 
 export interface DriftOptions {
   /** `name@version` of the reference, for the report. */

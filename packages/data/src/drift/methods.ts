@@ -1,4 +1,4 @@
-import { invalidParameter } from "@gyre/core";
+import { invalidParameter } from "@gyre/core/errors";
 
 /**
  * The drift methods by the names the CLI, the API and the reports use. `ks`, `chisquare` and `z`
@@ -7,6 +7,9 @@ import { invalidParameter } from "@gyre/core";
  */
 export const DRIFT_METHODS = ["ks", "chisquare", "z", "wasserstein", "jensenshannon", "psi", "kl"] as const;
 export type DriftMethod = (typeof DRIFT_METHODS)[number];
+
+/** Evidently's dataset rule: the data set drifts when this share of tested columns drifts. */
+export const DEFAULT_DRIFT_SHARE = 0.5;
 
 export type MethodKind = "p_value" | "distance";
 

@@ -1,7 +1,8 @@
-import { invalidParameter } from "@gyre/core";
+import { invalidParameter } from "@gyre/core/errors";
 import { type IndexedCategories, indexCategories } from "./categories.js";
 import type { DriftColumnInput } from "./columns.js";
 import { type DriftColumnType, driftColumnType } from "./selection.js";
+import { SortScratch } from "./sort.js";
 import {
   type CategoricalSummary,
   type ColumnSummary,
@@ -40,10 +41,10 @@ export interface CategoricalReferenceColumn extends ReferenceColumnBase {
   readonly categories: IndexedCategories;
 }
 
-/** Summarises one input column (the single pass over its values). */
-export function summariseColumn(column: DriftColumnInput): ColumnSummary {
+/** Summarises one input column (the single pass over its values); `scratch` is reused sort memory. */
+export function summariseColumn(column: DriftColumnInput, scratch?: SortScratch): ColumnSummary {
   return column.kind === "numeric"
-    ? summariseNumeric(column.values)
+    ? summariseNumeric(column.values, scratch)
     : summariseCategorical(column.codes, column.dictionary, column.name);
 }
 
@@ -79,7 +80,11 @@ export function profileFromSummaries(
 
 /** Prepares a reference in the calling thread (see `prepareReference` for the parallel form). */
 export function prepareReferenceSync(columns: readonly DriftColumnInput[]): ReferenceProfile {
-  return profileFromSummaries(columns, columns.map(summariseColumn));
+  const scratch = new SortScratch();
+  return profileFromSummaries(
+    columns,
+    columns.map((c) => summariseColumn(c, scratch)),
+  );
 }
 
 /** The column type a reference column has for drift (text and the like are not tested). */

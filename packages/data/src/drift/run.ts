@@ -1,10 +1,10 @@
-import { invalidParameter } from "@gyre/core";
+import { invalidParameter } from "@gyre/core/errors";
 import type { DriftColumnInput, SkippedColumn } from "./columns.js";
 import { type ColumnDriftResult, columnDrift, type NewCategoryPolicy } from "./compare.js";
 import { DRIFT_CONVENTIONS } from "./conventions.js";
-import { DEFAULT_DRIFT_SHARE } from "./drift.js";
-import { checkThreshold, type DriftMethod, METHOD_INFO } from "./methods.js";
+import { checkThreshold, DEFAULT_DRIFT_SHARE, type DriftMethod, METHOD_INFO } from "./methods.js";
 import { type ReferenceProfile, summariseColumn } from "./profile.js";
+import { SortScratch } from "./sort.js";
 import type { ColumnSummary } from "./summary.js";
 
 export interface DriftRunOptions {
@@ -36,57 +36,86 @@ export interface DriftResult {
   conventions: typeof DRIFT_CONVENTIONS;
 }
 
+/** One column's verdict, or why it was not tested. */
+export type ColumnOutcome = { column: ColumnDriftResult } | { skipped: SkippedColumn };
+
 /**
- * Compares current summaries (one per current column, computed by `summariseColumn` here or in
- * worker threads) with the reference. Overrides naming a column the reference lacks are errors.
+ * A drift run over one reference: options checked once, then each column evaluated as soon as its
+ * summary exists (so a caller streaming summaries never holds them all), then the dataset verdict.
+ */
+export class DriftRun {
+  readonly driftShare: number;
+  readonly policy: NewCategoryPolicy;
+
+  constructor(
+    readonly reference: ReferenceProfile,
+    readonly options: DriftRunOptions = {},
+  ) {
+    this.driftShare = options.driftShare ?? DEFAULT_DRIFT_SHARE;
+    if (!(this.driftShare > 0 && this.driftShare <= 1)) {
+      throw invalidParameter(`driftShare: ${this.driftShare} must be a share in (0, 1]`);
+    }
+    checkOverrides(reference, options);
+    this.policy = options.newCategories ?? "separate";
+  }
+
+  /** The columns to test, in report order: the selection, else the current's columns. */
+  names(current: readonly { name: string }[]): string[] {
+    return [...(this.options.columns ?? current.map((c) => c.name))];
+  }
+
+  /** Whether the column gets compared (so its current values are worth summarising). */
+  wants(name: string): boolean {
+    return (
+      (this.options.columns === undefined || this.options.columns.includes(name)) &&
+      this.reference.byName.has(name)
+    );
+  }
+
+  /** One column; `summary` undefined when the current data has no such column. */
+  evaluate(name: string, summary: ColumnSummary | undefined): ColumnOutcome {
+    const ref = this.reference.byName.get(name);
+    if (!ref) return { skipped: { name, reason: "absent from the reference" } };
+    if (!summary) return { skipped: { name, reason: "absent from the current data" } };
+    const outcome = columnDrift(ref, summary, {
+      method: this.options.methods?.[name],
+      threshold: this.options.thresholds?.[name],
+      newCategories: this.policy,
+    });
+    return typeof outcome === "string" ? { skipped: { name, reason: outcome } } : { column: outcome };
+  }
+
+  result(outcomes: readonly ColumnOutcome[]): DriftResult {
+    const columns = outcomes.flatMap((o) => ("column" in o ? [o.column] : []));
+    const skipped = outcomes.flatMap((o) => ("skipped" in o ? [o.skipped] : []));
+    const drifted = columns.filter((c) => c.drifted).length;
+    const share = columns.length === 0 ? 0 : drifted / columns.length;
+    return {
+      columns,
+      skipped,
+      drift_share: this.driftShare,
+      tested_columns: columns.length,
+      drifted_columns: drifted,
+      drifted_share: share,
+      dataset_drift: columns.length > 0 && share >= this.driftShare,
+      new_categories_policy: this.policy,
+      conventions: DRIFT_CONVENTIONS,
+    };
+  }
+}
+
+/**
+ * Compares current summaries (computed by `summariseColumn`, here or elsewhere, e.g. from a
+ * stored window) with the reference. Overrides naming a column the reference lacks are errors.
  */
 export function compareSummaries(
   reference: ReferenceProfile,
-  current: readonly { name: string; summary?: ColumnSummary }[],
+  current: readonly { name: string; summary: ColumnSummary }[],
   options: DriftRunOptions = {},
 ): DriftResult {
-  const driftShare = options.driftShare ?? DEFAULT_DRIFT_SHARE;
-  if (!(driftShare > 0 && driftShare <= 1)) {
-    throw invalidParameter(`driftShare: ${driftShare} must be a share in (0, 1]`);
-  }
-  checkOverrides(reference, options);
-  const policy = options.newCategories ?? "separate";
-  const byName = new Map(current.map((c) => [c.name, c]));
-  const names = options.columns ?? current.map((c) => c.name);
-  const columns: ColumnDriftResult[] = [];
-  const skipped: SkippedColumn[] = [];
-  for (const name of names) {
-    const ref = reference.byName.get(name);
-    const summary = byName.get(name)?.summary;
-    if (!ref) {
-      skipped.push({ name, reason: "absent from the reference" });
-      continue;
-    }
-    if (!summary) {
-      skipped.push({ name, reason: byName.has(name) ? "not summarised" : "absent from the current data" });
-      continue;
-    }
-    const outcome = columnDrift(ref, summary, {
-      method: options.methods?.[name],
-      threshold: options.thresholds?.[name],
-      newCategories: policy,
-    });
-    if (typeof outcome === "string") skipped.push({ name, reason: outcome });
-    else columns.push(outcome);
-  }
-  const drifted = columns.filter((c) => c.drifted).length;
-  const share = columns.length === 0 ? 0 : drifted / columns.length;
-  return {
-    columns,
-    skipped,
-    drift_share: driftShare,
-    tested_columns: columns.length,
-    drifted_columns: drifted,
-    drifted_share: share,
-    dataset_drift: columns.length > 0 && share >= driftShare,
-    new_categories_policy: policy,
-    conventions: DRIFT_CONVENTIONS,
-  };
+  const run = new DriftRun(reference, options);
+  const byName = new Map(current.map((c) => [c.name, c.summary]));
+  return run.result(run.names(current).map((name) => run.evaluate(name, byName.get(name))));
 }
 
 /** Overrides must name reference columns and carry a valid threshold for the method used. */
@@ -121,23 +150,13 @@ export function compareToReferenceSync(
   current: readonly DriftColumnInput[],
   options: DriftRunOptions = {},
 ): DriftResult {
-  return compareSummaries(reference, summariseWanted(reference, current, options, summariseColumn), options);
-}
-
-/**
- * The current columns with a summary for each one that will be compared (selected and present in
- * the reference); the others keep only their name, to be reported as skipped.
- */
-export function summariseWanted<T extends ColumnSummary | Promise<ColumnSummary>>(
-  reference: ReferenceProfile,
-  current: readonly DriftColumnInput[],
-  options: DriftRunOptions,
-  summarise: (column: DriftColumnInput) => T,
-): { name: string; summary?: T }[] {
-  const wanted = options.columns === undefined ? undefined : new Set(options.columns);
-  return current.map((c) =>
-    (wanted === undefined || wanted.has(c.name)) && reference.byName.has(c.name)
-      ? { name: c.name, summary: summarise(c) }
-      : { name: c.name },
+  const run = new DriftRun(reference, options);
+  const scratch = new SortScratch();
+  const byName = new Map(current.map((c) => [c.name, c]));
+  return run.result(
+    run.names(current).map((name) => {
+      const column = byName.get(name);
+      return run.evaluate(name, column && run.wants(name) ? summariseColumn(column, scratch) : undefined);
+    }),
   );
 }

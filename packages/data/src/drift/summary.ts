@@ -1,4 +1,4 @@
-import { invalidParameter } from "@gyre/core";
+import { invalidParameter } from "@gyre/core/errors";
 import { SortScratch, sortFinite } from "./sort.js";
 
 /**

@@ -7,7 +7,10 @@ import type { ColumnSummary, NumericSummary } from "./summary.js";
 
 export interface SummaryRequest {
   id: number;
-  values: SharedArrayBuffer;
+  /** The column's values: `length` doubles from byte `offset` of a shared buffer. */
+  buffer: SharedArrayBuffer;
+  offset: number;
+  length: number;
 }
 
 export type SummaryReply = { id: number; summary: NumericSummary } | { id: number; error: string };
@@ -79,7 +82,7 @@ export class DriftWorkers {
       this.pending.set(id, pending);
       this.busy.set(worker, id);
       worker.ref();
-      worker.postMessage({ id, values: shared(values) } satisfies SummaryRequest);
+      worker.postMessage({ id, ...shared(values) } satisfies SummaryRequest);
     }
   }
 
@@ -112,18 +115,14 @@ export class DriftWorkers {
   }
 }
 
-/** The values in shared memory: as they are when already shared, else one copy. */
-function shared(values: Float64Array): SharedArrayBuffer {
-  if (
-    values.buffer instanceof SharedArrayBuffer &&
-    values.byteOffset === 0 &&
-    values.length * 8 === values.buffer.byteLength
-  ) {
-    return values.buffer;
+/** The values in shared memory: in place when already shared, else one copy. */
+function shared(values: Float64Array): Omit<SummaryRequest, "id"> {
+  if (values.buffer instanceof SharedArrayBuffer) {
+    return { buffer: values.buffer, offset: values.byteOffset, length: values.length };
   }
   const buffer = new SharedArrayBuffer(values.length * 8);
   new Float64Array(buffer).set(values);
-  return buffer;
+  return { buffer, offset: 0, length: values.length };
 }
 
 /**

@@ -1,15 +1,21 @@
 import { GyreError } from "@gyre/sdk";
 import type { Command } from "./command.js";
 import { dataCommands } from "./commands/data.js";
+import { demoCommand } from "./commands/demo.js";
 import { deploymentsCommands } from "./commands/deployments.js";
 import { experimentsCreateCommand, experimentsListCommand } from "./commands/experiments.js";
+import { featuresCommands } from "./commands/features.js";
+import { labelsCommands } from "./commands/labels.js";
 import { modelsCommands } from "./commands/models.js";
+import { monitorIngestCommand } from "./commands/monitor-ingest.js";
+import { monitorManageCommands } from "./commands/monitor-manage.js";
 import { pipelinesCommands } from "./commands/pipelines.js";
 import { predictCommand } from "./commands/predict.js";
 import { runsListCommand, runsShowCommand } from "./commands/runs.js";
 import { serveCommand } from "./commands/serve.js";
 import { serverCommand } from "./commands/server.js";
 import { testCommand } from "./commands/test.js";
+import { workerCommand } from "./commands/worker.js";
 import { type CliContext, printLine } from "./io.js";
 import { UsageError } from "./usage-error.js";
 
@@ -24,8 +30,14 @@ const COMMANDS: readonly Command[] = [
   ...deploymentsCommands,
   predictCommand,
   ...dataCommands,
+  ...featuresCommands,
   testCommand,
+  demoCommand,
   ...pipelinesCommands,
+  ...monitorManageCommands,
+  monitorIngestCommand,
+  ...labelsCommands,
+  workerCommand,
 ];
 
 const HELP_FLAGS = new Set(["-h", "--help", "help"]);

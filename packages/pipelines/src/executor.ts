@@ -15,6 +15,8 @@ export interface StepTask {
   /** The step's child MLflow run (created by the coordinator, ended by it). */
   stepRunId: string;
   experimentId: string;
+  /** A queue job already executing the step (a resumed run re-attaches to it instead of sending another). */
+  jobId?: string;
 }
 
 export interface ExecuteHooks {

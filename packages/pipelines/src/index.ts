@@ -29,7 +29,10 @@ export { KINDS, type Kind, type ValueOf } from "./kinds.js";
 export { LocalExecutor, type LocalExecutorOptions } from "./local-executor.js";
 export { type LoadedPipeline, loadPipelineModule } from "./module-loader.js";
 export { resolveParams } from "./params.js";
+export { PgBossExecutor, type PgBossExecutorOptions } from "./pgboss-executor.js";
+export { DEFAULT_QUEUE, type QueueOptions, type StepJob, type StepJobResult } from "./queue.js";
 export { inputEnvName } from "./shell.js";
 // Ready-made pipelines (continuous training) and the gate `gyre test` shares with them.
 export * from "./templates/index.js";
 export { TAGS } from "./tracking.js";
+export { PipelineWorker, type WorkerOptions } from "./worker.js";

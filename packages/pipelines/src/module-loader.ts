@@ -1,7 +1,8 @@
+import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { register } from "node:module";
 import { extname, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { GyreError } from "@gyre/core";
 import { isPipeline, type PipelineDef } from "./definition.js";
 
@@ -25,8 +26,10 @@ export async function loadPipelineModule(file: string, name?: string): Promise<L
     throw new GyreError("RESOURCE_DOES_NOT_EXIST", `Pipeline module '${file}' does not exist.`);
   }
   if (TYPESCRIPT.has(extname(module)) && !typescriptHooks) {
-    // The hooks apply to the whole process and cannot be removed: register them once.
-    register(new URL("./ts-hooks.js", import.meta.url));
+    // The hooks apply to the whole process and cannot be removed: register them once. Run from
+    // source (a test runner that compiles TypeScript itself) there is no compiled hooks file.
+    const hooks = new URL("./ts-hooks.js", import.meta.url);
+    if (existsSync(fileURLToPath(hooks))) register(hooks);
     typescriptHooks = true;
   }
   let exports: Record<string, unknown>;

@@ -34,7 +34,11 @@ export async function executorFromFlags(flags: ExecutorFlags, context: CliContex
   const queueUri = flags.queueUri ?? context.env.GYRE_QUEUE_URI;
   if (!queueUri)
     throw new UsageError("--executor postgres needs --queue-uri postgresql://… (or $GYRE_QUEUE_URI)");
-  throw new GyreError("NOT_IMPLEMENTED", `the postgres executor is not available yet (${queueUri})`);
+  if (!/^postgres(ql)?:\/\//i.test(queueUri)) {
+    throw new UsageError("--queue-uri must be a postgresql:// URI");
+  }
+  const { PgBossExecutor } = await import("@gyre/pipelines");
+  return PgBossExecutor.start({ connectionString: queueUri });
 }
 
 export const EXECUTOR_OPTIONS = {

@@ -159,7 +159,7 @@ function labelView(reference: Parameters<typeof alignLabels>[0], current: Catego
   return {
     distinct: categories.reference.length,
     run: (method, policy) => categoryOutcome(method, categories, policy),
-    distribution: () => categoryDistribution(categories),
+    distribution: () => categoryDistribution(categories, true),
   };
 }
 
@@ -219,7 +219,7 @@ function numericView(
       }
     },
     distribution(): Distribution {
-      if (!binned) return categoryDistribution(asValues());
+      if (!binned) return categoryDistribution(asValues(), false);
       const b = sturges();
       return {
         kind: "bins",
@@ -280,8 +280,11 @@ function shares(counts: Float64Array): Float64Array {
   return counts.map((c) => c / total);
 }
 
-/** The largest categories (by the larger of their two shares) by name, the rest as "other". */
-function categoryDistribution(categories: AlignedCategories): Distribution {
+/**
+ * The largest categories (by the larger of their two shares) by name, the rest as "other"; labels
+ * largest first, numbers used as categories in their own order.
+ */
+function categoryDistribution(categories: AlignedCategories, byWeight: boolean): Distribution {
   const { reference, current, isNew } = categories;
   let rTotal = 0;
   let cTotal = 0;
@@ -292,8 +295,11 @@ function categoryDistribution(categories: AlignedCategories): Distribution {
   const weight = (i: number) => Math.max(reference[i]! / rTotal, current[i]! / cTotal);
   const order = Array.from(reference, (_, i) => i);
   const listed =
-    order.length <= PLOT_CATEGORIES ? order : order.sort((a, b) => weight(b) - weight(a) || a - b);
-  const shown = listed.slice(0, PLOT_CATEGORIES).sort((a, b) => a - b);
+    order.length <= PLOT_CATEGORIES && !byWeight
+      ? order
+      : order.sort((a, b) => weight(b) - weight(a) || a - b);
+  const shown = listed.slice(0, PLOT_CATEGORIES);
+  if (!byWeight) shown.sort((a, b) => a - b);
   const other = { reference: rTotal, current: cTotal };
   for (const i of shown) {
     other.reference -= reference[i]!;

@@ -5,6 +5,8 @@
  * (`compareToReference`), optionally on `DriftWorkers` threads; `renderReportHtml` turns a report
  * into a self-contained page.
  */
+
+export * from "../report/index.js";
 export { compareToReference, driftBetween, type ParallelOptions, prepareReference } from "./api.js";
 export { fillEmptyBins, histogramCounts, linspace, sturgesEdges } from "./binning.js";
 export type { NewCategories } from "./categories.js";

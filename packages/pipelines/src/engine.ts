@@ -1,5 +1,5 @@
-import { GyreError, type pipelines } from "@gyre/core";
-import { Gyre, PipelinesClient, type Run } from "@gyre/sdk";
+import { GyreError, type pipelines, tracking } from "@gyre/core";
+import { attachRun, Gyre, PipelinesClient, type Run } from "@gyre/sdk";
 import { type DigestResolver, stepCacheKey } from "./cache-key.js";
 import type { PipelineDef, StepDef } from "./definition.js";
 import type { EventListener, PipelineEvent } from "./events.js";
@@ -31,6 +31,12 @@ export interface RunPipelineOptions {
   signal?: AbortSignal;
   /** Run an existing QUEUED run record (e.g. one a trigger created) instead of creating one. */
   pipelineRunId?: string;
+  /**
+   * Resume a run whose coordinator died: steps that finished keep their outputs, steps whose
+   * queue jobs are still known are re-attached (a worker may have finished them meanwhile), the
+   * rest run. Its parameters are the run's own.
+   */
+  resume?: string;
   /** How often the run record is checked for a cancel request; default 1000 ms. */
   cancelPollMs?: number;
   /** Resolves dataset and model URIs for cache keys; default through the tracking server. */
@@ -83,6 +89,8 @@ class PipelineRunner {
   private readonly cancel = new AbortController();
   private readonly emit: (event: PipelineEvent) => void;
   private params: Record<string, unknown> = {};
+  /** The step records of a resumed run. */
+  private previous = new Map<string, pipelines.PipelineStep>();
   private id = "";
   private parent: Run | undefined;
 
@@ -110,23 +118,25 @@ class PipelineRunner {
         `The ${this.executor.kind} executor needs the pipeline's module path (option 'module') so workers can import it.`,
       );
     }
-    this.params = resolveParams(this.def, this.options.params);
-    const record = await this.createRecord();
+    const record = this.options.resume === undefined ? await this.createRecord() : await this.resumeRecord();
     this.id = record.id;
     const stopWatching = this.watchForCancel();
     let failure: unknown;
     try {
-      this.parent = await this.gyre.startRun({
-        experiment: this.options.experiment ?? this.def.name,
-        name: this.def.name,
-        tags: {
-          [TAGS.pipeline]: this.def.name,
-          [TAGS.pipelineRunId]: this.id,
-          [TAGS.executor]: this.executor.kind,
-          ...(record.trigger ? { "gyre.pipeline.trigger": record.trigger } : {}),
-        },
-        params: inputParams(this.params),
-      });
+      this.parent =
+        record.run_id !== undefined
+          ? await attachRun(this.gyre, record.run_id)
+          : await this.gyre.startRun({
+              experiment: this.options.experiment ?? this.def.name,
+              name: this.def.name,
+              tags: {
+                [TAGS.pipeline]: this.def.name,
+                [TAGS.pipelineRunId]: this.id,
+                [TAGS.executor]: this.executor.kind,
+                ...(record.trigger ? { "gyre.pipeline.trigger": record.trigger } : {}),
+              },
+              params: inputParams(this.params),
+            });
       await this.store.updateRun({
         id: this.id,
         status: "RUNNING",
@@ -149,7 +159,45 @@ class PipelineRunner {
     return this.finish(failure);
   }
 
+  /** The record of a run to resume: same pipeline and steps, not ended. */
+  private async resumeRecord(): Promise<pipelines.PipelineRun> {
+    const id = this.options.resume ?? "";
+    if (this.options.pipelineRunId !== undefined) {
+      throw new GyreError("INVALID_PARAMETER_VALUE", "Give either 'resume' or 'pipelineRunId', not both.");
+    }
+    const record = await this.store.getRun(id);
+    if (record.name !== this.def.name) {
+      throw new GyreError(
+        "INVALID_PARAMETER_VALUE",
+        `Pipeline run '${id}' belongs to pipeline '${record.name}', not '${this.def.name}'.`,
+      );
+    }
+    if (record.status !== "RUNNING" && record.status !== "QUEUED") {
+      throw new GyreError(
+        "INVALID_STATE",
+        `Pipeline run '${id}' has ended (${record.status}); start a new run instead.`,
+      );
+    }
+    const recorded = record.steps.map((s) => s.name).join(",");
+    if (record.steps.length > 0 && recorded !== this.def.steps.map((s) => s.name).join(",")) {
+      throw new GyreError(
+        "INVALID_STATE",
+        `Pipeline run '${id}' was started with other steps (${record.steps.map((s) => s.name).join(", ")}); the pipeline changed since.`,
+      );
+    }
+    this.params = resolveParams(this.def, record.params);
+    if (record.steps.length === 0) {
+      return this.store.updateRun({
+        id,
+        steps: this.def.steps.map((s) => ({ name: s.name, depends_on: [...s.dependsOn] })),
+      });
+    }
+    this.previous = new Map(record.steps.map((s) => [s.name, s]));
+    return record;
+  }
+
   private async createRecord(): Promise<pipelines.PipelineRun> {
+    this.params = resolveParams(this.def, this.options.params);
     const steps = this.def.steps.map((s) => ({ name: s.name, depends_on: [...s.dependsOn] }));
     const fields = {
       executor: this.executor.kind,
@@ -199,6 +247,28 @@ class PipelineRunner {
     const running = new Map<string, Promise<void>>();
     const pending = new Set(this.def.steps.map((s) => s.name));
     const follower = this.executor.remoteLogs ? this.followLogs() : undefined;
+    for (const step of this.def.steps) {
+      const before = this.previous.get(step.name);
+      if (!before?.outputs || (before.status !== "SUCCEEDED" && before.status !== "CACHED")) continue;
+      // Finished before the coordinator stopped: its outputs stand.
+      pending.delete(step.name);
+      this.outputs.set(step.name, before.outputs);
+      this.results.set(step.name, {
+        status: before.status,
+        cached: before.status === "CACHED",
+        outputs: before.outputs,
+        runId: before.run_id,
+        error: undefined,
+        attempts: before.attempt,
+      });
+      this.emit({
+        type: "step",
+        step: step.name,
+        status: before.status,
+        attempt: before.attempt,
+        runId: before.run_id,
+      });
+    }
     try {
       while (pending.size > 0 || running.size > 0) {
         for (const step of this.def.steps) {
@@ -246,22 +316,42 @@ class PipelineRunner {
     let attempts = 0;
     let run: Run | undefined;
     let logs: LogWriter | undefined;
+    const before = this.previous.get(step.name);
     try {
-      const key = step.cache ? await stepCacheKey(this.def.name, step, inputs, digests) : undefined;
-      if (key !== undefined && !this.options.noCache && (await this.reuse(step, key, inputs, started)))
+      // A step whose queue job outlived the coordinator is re-attached: same job, same run.
+      const reattach = before?.job_id !== undefined && before.run_id !== undefined ? before : undefined;
+      if (before?.run_id !== undefined && !reattach) {
+        await this.gyre.client
+          .call(tracking.updateRun, { run_id: before.run_id, status: "KILLED", end_time: Date.now() })
+          .catch(() => undefined);
+      }
+      const key = reattach
+        ? reattach.cache_key
+        : step.cache
+          ? await stepCacheKey(this.def.name, step, inputs, digests)
+          : undefined;
+      if (
+        !reattach &&
+        key !== undefined &&
+        !this.options.noCache &&
+        (await this.reuse(step, key, inputs, started))
+      )
         return;
-      run = await this.requireParent().startChildRun({
-        name: step.name,
-        tags: {
-          [TAGS.pipeline]: this.def.name,
-          [TAGS.pipelineRunId]: this.id,
-          [TAGS.step]: step.name,
-          [TAGS.stepType]: step.type,
-          ...(key ? { [TAGS.cacheKey]: key } : {}),
-        },
-        params: inputParams(inputs),
-      });
-      await logDatasetInputs(this.gyre, run, step, inputs);
+      run =
+        reattach?.run_id !== undefined
+          ? await attachRun(this.gyre, reattach.run_id)
+          : await this.requireParent().startChildRun({
+              name: step.name,
+              tags: {
+                [TAGS.pipeline]: this.def.name,
+                [TAGS.pipelineRunId]: this.id,
+                [TAGS.step]: step.name,
+                [TAGS.stepType]: step.type,
+                ...(key ? { [TAGS.cacheKey]: key } : {}),
+              },
+              params: inputParams(inputs),
+            });
+      if (!reattach) await logDatasetInputs(this.gyre, run, step, inputs);
       await this.store.updateStep({
         id: this.id,
         step: step.name,
@@ -281,6 +371,7 @@ class PipelineRunner {
         trackingUri: this.options.trackingUri,
         stepRunId: stepRun.id,
         experimentId: stepRun.experimentId,
+        ...(reattach?.job_id !== undefined ? { jobId: reattach.job_id } : {}),
       };
       const outputs = await this.executor.execute(step, task, {
         signal: this.cancel.signal,

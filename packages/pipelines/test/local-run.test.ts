@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -322,5 +322,56 @@ fs.writeFileSync(process.env.GYRE_OUTPUTS, JSON.stringify({ rmse: 0.25, note: pr
     const log = (await artifactText(run.info.run_id, "logs/train.log")).split("\n").sort();
     expect(log).toEqual(["", "data is /tmp/x.csv", "logged rmse: 200"]);
     expect(await artifactText(result.steps.fail?.runId ?? "", "logs/fail.log")).toBe("going down\n");
+  });
+
+  it("cancels from another client: the in-process step is aborted, the shell step's process is killed", async () => {
+    const pidFile = join(work, "sleeper.pid");
+    let abortReason = "";
+    const def = pipeline("cancellable", (p) => {
+      p.step(
+        "waiter",
+        { cache: false },
+        ({ signal }) =>
+          new Promise((_, reject) =>
+            signal.addEventListener("abort", () => {
+              abortReason = String(signal.reason);
+              reject(signal.reason);
+            }),
+          ),
+      );
+      p.shell("sleeper", `echo $$ > ${JSON.stringify(pidFile)}; exec sleep 60`, { cache: false });
+      p.step("never", { after: ["waiter"], cache: false }, () => undefined);
+    });
+    const events: PipelineEvent[] = [];
+    const running = runPipeline(def, {
+      trackingUri: t.uri,
+      cancelPollMs: 50,
+      onEvent: (e) => events.push(e),
+    });
+    for (
+      let i = 0;
+      i < 200 && !(existsSync(pidFile) && events.some((e) => e.type === "step" && e.step === "waiter"));
+      i++
+    ) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const started = events.find((e) => e.type === "pipeline");
+    const id = started?.type === "pipeline" ? started.id : "";
+    const sleeperPid = Number(readFileSync(pidFile, "utf8"));
+    expect(() => process.kill(sleeperPid, 0)).not.toThrow();
+    const cancelling = await t.store.cancelRun(id);
+    expect(cancelling).toMatchObject({ status: "RUNNING", cancel_requested: true });
+
+    const result = await running;
+    expect(result.status).toBe("CANCELLED");
+    expect(Object.values(result.steps).map((s) => s.status)).toEqual(["CANCELLED", "CANCELLED", "CANCELLED"]);
+    expect(abortReason).toBe("StepCancelled: step 'waiter' was cancelled");
+    expect(() => process.kill(sleeperPid, 0)).toThrow(expect.objectContaining({ code: "ESRCH" }));
+    const record = await t.store.getRun(id);
+    expect(record.status).toBe("CANCELLED");
+    expect((await t.gyre.getRun(result.runId)).info.status).toBe("KILLED");
+    expect((await t.gyre.getRun(result.steps.sleeper?.runId ?? "")).info.status).toBe("KILLED");
+    // A finished run stays as it ended.
+    expect((await t.store.cancelRun(id)).status).toBe("CANCELLED");
   });
 });

@@ -1,90 +1,165 @@
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ScratchStore } from "@gyre/server/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadPipelineModule, PgBossExecutor, runPipeline } from "../src/index.js";
+import { loadPipelineModule, PgBossExecutor, type PipelineEvent, runPipeline } from "../src/index.js";
 import { type PipelineTestServer, startPipelineServer } from "./support/server.js";
-import { scratchQueueDatabase, startWorkers, stopWorkers, type WorkerProcess } from "./support/workers.js";
+import {
+  CLI,
+  scratchQueueDatabase,
+  startWorkers,
+  stopWorkers,
+  type WorkerProcess,
+} from "./support/workers.js";
 
-const FIXTURE = fileURLToPath(new URL("./fixtures/distributed.mjs", import.meta.url));
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
 let queueDb: ScratchStore | undefined;
 let t: PipelineTestServer;
 let work: string;
+let workers: WorkerProcess[] = [];
+let executor: PgBossExecutor | undefined;
 beforeAll(async () => {
   queueDb = await scratchQueueDatabase();
   t = await startPipelineServer();
   work = mkdtempSync(join(tmpdir(), "gyre-pgboss-"));
+  if (!queueDb) return;
+  workers = await startWorkers(queueDb.uri, 3);
+  executor = await PgBossExecutor.start({
+    connectionString: queueDb.uri,
+    maintenanceIntervalSeconds: 1,
+    expireGraceSeconds: 1,
+    pollMs: 100,
+  });
 });
 afterAll(async () => {
+  await executor?.close();
+  await stopWorkers(workers);
   await t?.close();
   await queueDb?.dispose();
   rmSync(work, { recursive: true, force: true });
 });
 
-async function waitForFile(path: string, exited: Promise<unknown>[]): Promise<string> {
-  let gone = false;
-  void Promise.race(exited).then(() => {
-    gone = true;
-  });
-  while (!existsSync(path)) {
-    if (gone) throw new Error("a worker exited before the victim step started");
-    await new Promise((r) => setTimeout(r, 25));
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
+  for (let i = 0; i < 400; i++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 50));
   }
-  return readFileSync(path, "utf8");
+  throw new Error(`gave up waiting for ${what}`);
 }
 
 describe("the PostgreSQL (pg-boss) executor with gyre worker processes", () => {
-  it("survives a worker killed mid-step: the step is retried by another worker and the outputs are right", async (context) => {
-    if (!queueDb) return context.skip();
-    const workers: WorkerProcess[] = await startWorkers(queueDb.uri, 3);
-    const executor = await PgBossExecutor.start({
-      connectionString: queueDb.uri,
-      maintenanceIntervalSeconds: 1,
-      expireGraceSeconds: 1,
-      pollMs: 100,
+  it("cancels a step running on a worker: the step gets its abort signal", async (context) => {
+    if (!executor) return context.skip();
+    const { def, module } = await loadPipelineModule(fixture("hang.mjs"));
+    const events: PipelineEvent[] = [];
+    const running = runPipeline(def, {
+      trackingUri: t.uri,
+      executor,
+      module,
+      cancelPollMs: 100,
+      onEvent: (e) => events.push(e),
     });
-    try {
-      const { def, module } = await loadPipelineModule(FIXTURE);
-      const running = runPipeline(def, { trackingUri: t.uri, executor, module, params: { dir: work } });
-      const victimPid = Number(
-        await waitForFile(
-          join(work, "victim.pid"),
-          workers.map((w) => w.exited),
-        ),
-      );
-      const victim = workers.find((w) => w.child.pid === victimPid);
-      expect(victim).toBeDefined();
-      victim?.child.kill("SIGKILL");
-      const result = await running;
+    const id = await until("the run to start", () => {
+      const started = events.find((e) => e.type === "pipeline");
+      return started?.type === "pipeline" ? started.id : undefined;
+    });
+    await until("the step to log", async () =>
+      (await t.store.getLogs(id)).some((l) => l.text === "waiting") ? true : undefined,
+    );
+    await t.store.cancelRun(id);
+    const result = await running;
+    expect(result.status).toBe("CANCELLED");
+    expect(result.steps.hang?.status).toBe("CANCELLED");
+    const lines = await until("the worker to report the abort", async () => {
+      const texts = (await t.store.getLogs(id)).map((l) => l.text);
+      return texts.some((l) => l.startsWith("aborted")) ? texts : undefined;
+    });
+    expect(lines.filter((l) => l.startsWith("aborted"))).toEqual(["aborted: step 'hang' was cancelled"]);
+    expect((await t.store.getRun(id)).status).toBe("CANCELLED");
+    expect((await t.gyre.getRun(result.runId)).info.status).toBe("KILLED");
+  });
 
-      expect(result.status).toBe("SUCCEEDED");
-      expect(result.steps.sum?.outputs).toEqual({ total: 97 + 98 + 99 });
-      const parts = ["part-a", "part-b", "part-c"].map((name) => result.steps[name]);
-      expect(parts.map((p) => p?.outputs?.value)).toEqual([97, 98, 99]);
-      // The retried step finished elsewhere, and the parallel parts ran on different workers.
-      expect(result.steps["part-b"]?.outputs?.pid).not.toBe(victimPid);
-      expect(result.steps["part-b"]?.attempts).toBe(2);
-      expect(result.steps["part-a"]?.outputs?.pid).not.toBe(result.steps["part-c"]?.outputs?.pid);
-      const workerPids = new Set(workers.map((w) => w.child.pid));
-      for (const part of parts) expect(workerPids.has(part?.outputs?.pid as number)).toBe(true);
+  it("resumes a run whose coordinator was killed: finished steps stand, the queued job is re-attached", async (context) => {
+    if (!executor || !queueDb) return context.skip();
+    const module = fixture("chain.mjs");
+    const coordinator = spawn(
+      process.execPath,
+      [
+        CLI,
+        "pipelines",
+        "run",
+        module,
+        "--executor",
+        "postgres",
+        "--queue-uri",
+        queueDb.uri,
+        "--tracking-uri",
+        t.uri,
+      ],
+      { stdio: "ignore" },
+    );
+    const exited = new Promise((resolve) => coordinator.on("exit", resolve));
+    const record = await until("step 'slow' to be queued", async () => {
+      const [run] = await t.store.listRuns({ name: "chain" });
+      return run?.steps.find((s) => s.name === "slow")?.job_id !== undefined ? run : undefined;
+    });
+    coordinator.kill("SIGKILL");
+    await exited;
+    const before = await t.store.getRun(record.id);
+    expect(before.status).toBe("RUNNING");
 
-      const record = await t.store.getRun(result.id);
-      expect(record.executor).toBe("postgres");
-      expect(record.steps.find((s) => s.name === "part-b")).toMatchObject({
-        status: "SUCCEEDED",
-        attempt: 2,
-      });
-      const log = (await t.store.getLogs(result.id, { step: "part-b" })).map((l) => l.text);
-      // Lines the killed worker had not sent yet are gone with it; the retry's are all there.
-      expect(log).toContain(`part b attempt 2 in pid ${result.steps["part-b"]?.outputs?.pid}`);
-      const stepRun = await t.gyre.getRun(result.steps["part-b"]?.runId ?? "");
-      expect(stepRun.info.status).toBe("FINISHED");
-    } finally {
-      await executor.close();
-      await stopWorkers(workers);
-    }
-  }, 45_000);
+    const { def } = await loadPipelineModule(module);
+    const result = await runPipeline(def, { trackingUri: t.uri, executor, module, resume: record.id });
+    expect(result.id).toBe(record.id);
+    expect(result.status).toBe("SUCCEEDED");
+    expect(result.steps.last?.outputs).toEqual({ n: (20 + 1) * 2 + 1 });
+    const after = await t.store.getRun(record.id);
+    const [first, slow] = after.steps;
+    // 'first' finished under the old coordinator and was not run again; 'slow' kept its job and run.
+    expect(first?.run_id).toBe(before.steps[0]?.run_id);
+    expect(slow?.job_id).toBe(before.steps[1]?.job_id);
+    expect(slow?.run_id).toBe(before.steps[1]?.run_id);
+    const lines = (await t.store.getLogs(record.id)).map((l) => l.text);
+    expect(lines.filter((l) => l.startsWith("first in") || l.startsWith("slow attempt")).length).toBe(2);
+    expect(after.run_id).toBe(before.run_id);
+    expect((await t.gyre.getRun(after.run_id ?? "")).info.status).toBe("FINISHED");
+  });
+
+  it("survives a worker killed mid-step: the step is retried by another worker and the outputs are right", async (context) => {
+    if (!executor) return context.skip();
+    const { def, module } = await loadPipelineModule(fixture("distributed.mjs"));
+    const running = runPipeline(def, { trackingUri: t.uri, executor, module, params: { dir: work } });
+    const pidFile = join(work, "victim.pid");
+    const victimPid = Number(
+      await until("the victim step", () => (existsSync(pidFile) ? readFileSync(pidFile, "utf8") : undefined)),
+    );
+    const victim = workers.find((w) => w.child.pid === victimPid);
+    expect(victim).toBeDefined();
+    victim?.child.kill("SIGKILL");
+    const result = await running;
+
+    expect(result.status).toBe("SUCCEEDED");
+    expect(result.steps.sum?.outputs).toEqual({ total: 97 + 98 + 99 });
+    const parts = ["part-a", "part-b", "part-c"].map((name) => result.steps[name]);
+    expect(parts.map((p) => p?.outputs?.value)).toEqual([97, 98, 99]);
+    // The retried step finished elsewhere, and the parallel parts ran on different workers.
+    expect(result.steps["part-b"]?.outputs?.pid).not.toBe(victimPid);
+    expect(result.steps["part-b"]?.attempts).toBe(2);
+    expect(result.steps["part-a"]?.outputs?.pid).not.toBe(result.steps["part-c"]?.outputs?.pid);
+    const workerPids = new Set(workers.map((w) => w.child.pid));
+    for (const part of parts) expect(workerPids.has(part?.outputs?.pid as number)).toBe(true);
+
+    const record = await t.store.getRun(result.id);
+    expect(record.executor).toBe("postgres");
+    expect(record.steps.find((s) => s.name === "part-b")).toMatchObject({ status: "SUCCEEDED", attempt: 2 });
+    const log = (await t.store.getLogs(result.id, { step: "part-b" })).map((l) => l.text);
+    // Lines the killed worker had not sent yet are gone with it; the retry's are all there.
+    expect(log).toContain(`part b attempt 2 in pid ${result.steps["part-b"]?.outputs?.pid}`);
+    expect((await t.gyre.getRun(result.steps["part-b"]?.runId ?? "")).info.status).toBe("FINISHED");
+  }, 30_000);
 });

@@ -1,8 +1,9 @@
 import { GyreError } from "@gyre/core";
-import type { Executor, PipelineResult } from "@gyre/pipelines";
+import type { Executor, PipelineDef, PipelineResult, RunPipelineOptions } from "@gyre/pipelines";
+import { PipelinesClient } from "@gyre/sdk";
 import { defineCommand, integerFlag, TRACKING_OPTION_HELP, TRACKING_OPTIONS } from "../command.js";
 import { type CliContext, printJson, printLine } from "../io.js";
-import { resolveTrackingTarget } from "../tracking-store.js";
+import { resolveTrackingTarget, withTracking } from "../tracking-store.js";
 import { UsageError } from "../usage-error.js";
 import { PipelineView } from "./pipelines-progress.js";
 import { withTrackingServer } from "./pipelines-tracking.js";
@@ -76,58 +77,105 @@ export const pipelinesRunCommand = defineCommand({
   async run({ values, positionals }, context) {
     const [file = ""] = positionals;
     const params = parseParamFlags(values.param);
-    const maxParallel = integerFlag("max-parallel", values["max-parallel"], 1, 1024);
-    const target = resolveTrackingTarget(values["tracking-uri"], context.env);
-    const { loadPipelineModule, resolveParams, runPipeline } = await import("@gyre/pipelines");
+    const { loadPipelineModule, resolveParams } = await import("@gyre/pipelines");
     const { def, module } = await loadPipelineModule(file, values.name);
     try {
       resolveParams(def, params);
     } catch (error) {
       throw new UsageError(error instanceof Error ? error.message : String(error));
     }
-    const executor = await executorFromFlags(
-      { executor: values.executor, queueUri: values["queue-uri"], maxParallel },
-      context,
-    );
-    const view = new PipelineView(
-      {
-        write: values.json ? context.stderr : context.stdout,
-        isTTY: !values.json && process.stdout.isTTY === true,
-      },
-      def.steps.map((s) => s.name),
-    );
-    const cancel = new AbortController();
-    void context.untilShutdown().then(() => cancel.abort());
-    let result: PipelineResult;
-    try {
-      view.start();
-      result = await withTrackingServer(target, (uri, gyre) =>
-        runPipeline(def, {
-          trackingUri: uri,
-          gyre,
-          executor,
-          params,
-          noCache: values["no-cache"] === true,
-          module,
-          experiment: values.experiment,
-          signal: cancel.signal,
-          onEvent: view.handle,
-        }),
-      );
-    } finally {
-      view.finish();
-      await executor.close();
-    }
-    if (values.json) printJson(context, result);
-    else printLine(context.stdout, summary(result));
-    if (result.status !== "SUCCEEDED") {
-      throw new GyreError(
-        "INVALID_STATE",
-        `pipeline run ${result.id} ${result.status}${result.error ? `: ${result.error}` : ""}`,
-      );
-    }
+    await runWithView(def, module, values, context, {
+      params,
+      noCache: values["no-cache"] === true,
+      experiment: values.experiment,
+    });
   },
 });
+
+export const pipelinesResumeCommand = defineCommand({
+  words: ["pipelines", "resume"],
+  arguments: ["ID"],
+  summary:
+    "Resume a run whose coordinator stopped: finished steps keep their outputs, queued jobs are re-attached.",
+  options: { ...EXECUTOR_OPTIONS, ...TRACKING_OPTIONS },
+  optionHelp: [...EXECUTOR_OPTION_HELP, ...TRACKING_OPTION_HELP],
+  async run({ values, positionals }, context) {
+    const [id = ""] = positionals;
+    const target = resolveTrackingTarget(values["tracking-uri"], context.env);
+    const record = await withTracking(target, (gyre) => new PipelinesClient(gyre.client).getRun(id));
+    if (!record.module) {
+      throw new GyreError(
+        "INVALID_STATE",
+        `Pipeline run '${id}' did not record its module; it cannot be resumed.`,
+      );
+    }
+    const { loadPipelineModule } = await import("@gyre/pipelines");
+    const { def, module } = await loadPipelineModule(record.module, record.name);
+    await runWithView(def, module, { ...values, executor: values.executor ?? record.executor }, context, {
+      resume: id,
+    });
+  },
+});
+
+interface RunFlags {
+  executor?: string | undefined;
+  "queue-uri"?: string | undefined;
+  "max-parallel"?: string | undefined;
+  "tracking-uri"?: string | undefined;
+  json?: boolean | undefined;
+}
+
+/** Runs (or resumes) with the live view, prints the summary, and fails unless the run succeeded. */
+async function runWithView(
+  def: PipelineDef,
+  module: string,
+  values: RunFlags,
+  context: CliContext,
+  run: Pick<RunPipelineOptions, "params" | "noCache" | "experiment" | "resume">,
+): Promise<void> {
+  const maxParallel = integerFlag("max-parallel", values["max-parallel"], 1, 1024);
+  const target = resolveTrackingTarget(values["tracking-uri"], context.env);
+  const executor = await executorFromFlags(
+    { executor: values.executor, queueUri: values["queue-uri"], maxParallel },
+    context,
+  );
+  const { runPipeline } = await import("@gyre/pipelines");
+  const view = new PipelineView(
+    {
+      write: values.json ? context.stderr : context.stdout,
+      isTTY: !values.json && process.stdout.isTTY === true,
+    },
+    def.steps.map((s) => s.name),
+  );
+  const cancel = new AbortController();
+  void context.untilShutdown().then(() => cancel.abort());
+  let result: PipelineResult;
+  try {
+    view.start();
+    result = await withTrackingServer(target, (uri, gyre) =>
+      runPipeline(def, {
+        ...run,
+        trackingUri: uri,
+        gyre,
+        executor,
+        module,
+        signal: cancel.signal,
+        onEvent: view.handle,
+      }),
+    );
+  } finally {
+    view.finish();
+    await executor.close();
+  }
+  if (values.json) printJson(context, result);
+  else printLine(context.stdout, summary(result));
+  if (result.status !== "SUCCEEDED") {
+    throw new GyreError(
+      "INVALID_STATE",
+      `pipeline run ${result.id} ${result.status}${result.error ? `: ${result.error}` : ""}`,
+    );
+  }
+}
 
 function summary(result: PipelineResult): string {
   const steps = Object.values(result.steps);

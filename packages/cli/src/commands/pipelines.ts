@@ -11,7 +11,7 @@ import { printJson, printLine } from "../io.js";
 import { resolveTrackingTarget, withTracking } from "../tracking-store.js";
 import { UsageError } from "../usage-error.js";
 import { pipelineRunReport, pipelineRunTable } from "./pipelines-format.js";
-import { pipelinesRunCommand } from "./pipelines-run.js";
+import { pipelinesResumeCommand, pipelinesRunCommand } from "./pipelines-run.js";
 
 const FOLLOW_POLL_MS = 500;
 const FINAL = new Set<string>(["SUCCEEDED", "FAILED", "CANCELLED"]);
@@ -140,4 +140,5 @@ export const pipelinesCommands: readonly Command[] = [
   pipelinesShowCommand,
   pipelinesLogsCommand,
   pipelinesCancelCommand,
+  pipelinesResumeCommand,
 ];

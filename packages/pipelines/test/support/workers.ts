@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { postgresUnreachable, type ScratchStore, scratchPostgresStore } from "@gyre/server/testing";
 
-const CLI = fileURLToPath(new URL("../../../cli/dist/main.js", import.meta.url));
+export const CLI = fileURLToPath(new URL("../../../cli/dist/main.js", import.meta.url));
 const POSTGRES_ADMIN_URL =
   process.env.GYRE_TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 

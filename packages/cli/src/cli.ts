@@ -7,6 +7,7 @@ import { experimentsCreateCommand, experimentsListCommand } from "./commands/exp
 import { featuresCommands } from "./commands/features.js";
 import { labelsCommands } from "./commands/labels.js";
 import { modelsCommands } from "./commands/models.js";
+import { monitorCommands } from "./commands/monitor.js";
 import { monitorIngestCommand } from "./commands/monitor-ingest.js";
 import { monitorManageCommands } from "./commands/monitor-manage.js";
 import { pipelinesCommands } from "./commands/pipelines.js";
@@ -34,6 +35,7 @@ const COMMANDS: readonly Command[] = [
   testCommand,
   demoCommand,
   ...pipelinesCommands,
+  ...monitorCommands,
   ...monitorManageCommands,
   monitorIngestCommand,
   ...labelsCommands,

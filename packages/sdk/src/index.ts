@@ -27,7 +27,7 @@ export type {
   ValueSpec,
   ViewType,
 } from "@gyre/core";
-export { registry, tracking } from "@gyre/core";
+export { monitoring, registry, tracking } from "@gyre/core";
 export { GyreError } from "@gyre/core/errors";
 export { type FetchLike, GyreClient, type GyreClientOptions, type HttpRequest } from "./client.js";
 export {
@@ -41,11 +41,21 @@ export {
   registerDataset,
   validateDataset,
 } from "./datasets.js";
+export {
+  FeaturesClient,
+  type GetHistoricalOptions,
+  type GetOnlineOptions,
+  type MaterializeJob,
+  type MaterializeOptions,
+  type OnlineFeatures,
+  type RegistryPlan,
+} from "./features.js";
 export { Gyre, type GyreOptions, type RunsPage, type SearchRunsOptions } from "./gyre.js";
 export type { LogModelOptions } from "./log-model.js";
 export { downloadModel } from "./model-download.js";
 export type { ModelSource } from "./model-source.js";
 export { isModelsUri, isRunsUri, parseRunsUri, type RunsUri } from "./model-uri.js";
+export { type LabelValue, MonitoringClient, type PredictionQuery } from "./monitoring.js";
 export { attachRun, PipelinesClient } from "./pipelines.js";
 export {
   filterString,

@@ -18,6 +18,7 @@ export { embeddedDefaults, ServerConfig, type ServerConfigInput } from "./config
 export type { DatasetServices } from "./datasets/services.js";
 export { SERVING_PREFIX } from "./deployments/mount.js";
 export type { FeatureServices } from "./features/services.js";
+export { CHECKPOINT_FILE, type IngestResult, ingestJsonlLog } from "./monitoring/index.js";
 export type { AlertCallback, AlertEvent } from "./monitoring/notifier.js";
 export type { MonitoringServices } from "./monitoring/services.js";
 export { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER } from "./monitoring/webhooks.js";

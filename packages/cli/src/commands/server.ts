@@ -19,6 +19,8 @@ export const serverCommand = defineCommand({
     port: { type: "string", default: "5000" },
     "log-level": { type: "string", default: "warn" },
     "deployments-poll-seconds": { type: "string", default: "5" },
+    "prediction-store-uri": { type: "string" },
+    "prediction-retention-days": { type: "string", default: "30" },
   },
   optionHelp: [
     ["--backend-store-uri URI", "sqlite:///path or postgresql://… (default: $GYRE_HOME/gyre.db)"],
@@ -32,6 +34,14 @@ export const serverCommand = defineCommand({
     [
       "--deployments-poll-seconds S",
       "Re-resolve deployment aliases and re-read their specs this often; 0: never (default: 5)",
+    ],
+    [
+      "--prediction-store-uri URI",
+      "Where deployments' predictions go: postgresql://… or parquet:///dir (default: artifacts/monitoring/predictions)",
+    ],
+    [
+      "--prediction-retention-days N",
+      "Keep this many days of predictions and labels; 0: forever (default: 30)",
     ],
   ],
   async run({ values }, context) {
@@ -48,6 +58,14 @@ export const serverCommand = defineCommand({
       serveDeployments: true,
       deploymentPollMs:
         integerFlag("deployments-poll-seconds", values["deployments-poll-seconds"], 0, 86_400)! * 1000,
+      ...(values["prediction-store-uri"] ? { predictionStoreUri: values["prediction-store-uri"] } : {}),
+      predictionRetentionDays: integerFlag(
+        "prediction-retention-days",
+        values["prediction-retention-days"],
+        0,
+        36_500,
+      ),
+      runMonitors: true,
     });
     const gyre = await server.createGyre(config);
     try {

@@ -1,5 +1,11 @@
 import { type LoadOptions, type LoadResult, LoadRun } from "./loadgen.js";
-import { machineBusyMs, type ServerProcess, serverChildren, serverCpuMs } from "./processes.js";
+import {
+  machineBusyMs,
+  type ServerProcess,
+  serverChildren,
+  serverCpuMs,
+  serverEventLoopCpuMs,
+} from "./processes.js";
 
 export const CONNECTIONS = 50;
 export const SECONDS = 10;
@@ -12,6 +18,11 @@ export interface Figures {
   p99_ms: number;
   /** The server's CPU (all its processes and threads) per answered request. */
   server_cpu_us_per_request: number;
+  /**
+   * The part spent on the servers' event loops (main threads): what limits one process's
+   * throughput. The rest is V8's GC helpers and worker threads (the prediction log's).
+   */
+  event_loop_cpu_us_per_request: number;
   /** Average cores busy during the window: the server, this load generator, everything else. */
   cores: { server: number; load_generator: number; other_tenants: number };
   requests: number;
@@ -40,12 +51,14 @@ export async function measure(
   await new LoadRun({ ...base, durationMs: WARM_UP_MS }).run();
   const children = serverChildren(server.pid);
   const server0 = serverCpuMs(server.pid, children);
+  const loop0 = serverEventLoopCpuMs(server.pid, children);
   const client0 = process.cpuUsage();
   const busy0 = machineBusyMs();
   const run = new LoadRun({ ...base, ...options, durationMs: options.durationMs ?? SECONDS * 1000 });
   watch?.(run);
   const result = await run.run();
   const serverMs = serverCpuMs(server.pid, children) - server0;
+  const loopMs = serverEventLoopCpuMs(server.pid, children) - loop0;
   const clientUsage = process.cpuUsage(client0);
   const clientMs = (clientUsage.user + clientUsage.system) / 1000;
   const busyMs = machineBusyMs() - busy0;
@@ -58,6 +71,7 @@ export async function measure(
       p50_ms: round(percentile(sorted, 50), 2),
       p99_ms: round(percentile(sorted, 99), 2),
       server_cpu_us_per_request: round((serverMs * 1000) / Math.max(1, result.ok), 1),
+      event_loop_cpu_us_per_request: round((loopMs * 1000) / Math.max(1, result.ok), 1),
       cores: {
         server: round(serverMs / result.elapsedMs, 2),
         load_generator: round(clientMs / result.elapsedMs, 2),

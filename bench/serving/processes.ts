@@ -111,8 +111,20 @@ function clockTicks(): number {
 
 /** utime + stime of one process (all its threads), ms; 0 once it is gone. */
 function processCpuMs(pid: number): number {
+  return statCpuMs(`/proc/${pid}/stat`);
+}
+
+/**
+ * utime + stime of a process's main thread — in Node, the event loop (its thread id is the
+ * process id) — without V8's helper threads, onnxruntime's or the prediction log's worker.
+ */
+function mainThreadCpuMs(pid: number): number {
+  return statCpuMs(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function statCpuMs(file: string): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const stat = readFileSync(file, "utf8");
     // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
@@ -139,6 +151,11 @@ function childrenOf(pid: number): number[] {
 /** CPU of a server and its direct children (cluster workers), ms: read from /proc, Linux only. */
 export function serverCpuMs(pid: number, children: readonly number[]): number {
   return processCpuMs(pid) + children.reduce((sum, child) => sum + processCpuMs(child), 0);
+}
+
+/** CPU of the event loops of a server and its direct children (cluster workers), ms. */
+export function serverEventLoopCpuMs(pid: number, children: readonly number[]): number {
+  return mainThreadCpuMs(pid) + children.reduce((sum, child) => sum + mainThreadCpuMs(child), 0);
 }
 
 export function serverChildren(pid: number): number[] {

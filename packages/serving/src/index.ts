@@ -43,12 +43,18 @@ export {
   type PredictionLogStats,
 } from "./prediction-log/prediction-log.js";
 export {
+  type LoggedEntry,
   type PredictionEntry,
   type PredictionRecord,
   type PredictionRecorder,
   toRecord,
 } from "./prediction-log/record.js";
 export type { PredictionSink } from "./prediction-log/sink.js";
+export {
+  jsonlSinkModule,
+  type SinkModule,
+  ThreadedPredictionLog,
+} from "./prediction-log/threaded-log.js";
 export * from "./protocols/contracts.js";
 export { batchFromColumns, type Table, tableToBatch } from "./protocols/decode.js";
 export type { InferenceOutcome, Protocol, ServingObserver } from "./protocols/observe.js";

@@ -3,8 +3,8 @@ import type {
   Deployment,
   DeploymentRegistry,
   MetricsSource,
-  PredictionLog,
   ServingMetrics,
+  ThreadedPredictionLog,
 } from "@gyre/serving";
 
 type ServingApp = Awaited<ReturnType<typeof buildServingApp>>;
@@ -48,7 +48,7 @@ export class ServeEngine implements ServingTarget {
     readonly metrics: ServingMetrics,
     private readonly registry: DeploymentRegistry,
     private readonly deployment: Deployment,
-    private readonly log: PredictionLog | undefined,
+    private readonly log: ThreadedPredictionLog | undefined,
     /** Version → files, read by the deployment when it loads a version. */
     private readonly dirs: Map<string, string>,
   ) {}
@@ -65,8 +65,9 @@ export class ServeEngine implements ServingTarget {
     // Loaded here, not at CLI start: onnxruntime is most of a serving process's start-up time.
     const serving = await import("@gyre/serving");
     const metrics = new serving.ServingMetrics();
+    // Formatted and written on a worker thread: the event loop only queues and packs entries.
     const log = config.predictionLogDir
-      ? new serving.PredictionLog(new serving.JsonlDaySink(config.predictionLogDir))
+      ? new serving.ThreadedPredictionLog(serving.jsonlSinkModule(config.predictionLogDir))
       : undefined;
     if (log) metrics.watchPredictionLog(log);
     const dirs = new Map([[first.version, first.dir]]);

@@ -2,7 +2,7 @@ import type { PredictionDiff } from "../deployments/diff.js";
 import type { DeploymentArm } from "../registry-view.js";
 import type { ElementType, TensorData } from "../runtime/dtypes.js";
 import type { InputBatch, InputSchema } from "../runtime/input-schema.js";
-import type { Prediction } from "../runtime/predictor.js";
+import type { OutputTensor, Prediction } from "../runtime/predictor.js";
 
 /**
  * One prediction as the request path hands it over: references only. Turning tensors into JSON
@@ -26,6 +26,30 @@ export interface PredictionEntry {
     readonly diff?: PredictionDiff;
     readonly error?: string;
   };
+}
+
+/**
+ * What formatting an entry reads of it: `PredictionEntry` has this shape, and so do the plain
+ * objects the off-thread log rebuilds from packed entries in its worker.
+ */
+export interface LoggedEntry {
+  readonly requestId: string;
+  readonly receivedAt: number;
+  readonly model: string;
+  readonly version: string | undefined;
+  readonly arm: DeploymentArm | undefined;
+  readonly latencyMs: number;
+  readonly schema: LoggedSchema;
+  readonly batch: Pick<InputBatch, "rows" | "data" | "rowShapes">;
+  readonly prediction: { readonly outputs: readonly OutputTensor[] } | undefined;
+  readonly shadow?: PredictionEntry["shadow"];
+}
+
+/** What the log reads of a model's input schema: how the signature's fields sit in the feeds. */
+export interface LoggedSchema {
+  readonly kind: InputSchema["kind"];
+  readonly fields: readonly { readonly name: string; readonly feed: number; readonly offset: number }[];
+  readonly feeds: readonly { readonly type: ElementType }[];
 }
 
 /** Anything predictions can be handed to; `record` must return at once and never throw. */
@@ -80,7 +104,7 @@ function nested(data: TensorData, type: ElementType, shape: readonly number[]): 
 }
 
 /** The inputs as the model was fed them, named as clients name them (the signature's fields). */
-export function inputsJson(schema: InputSchema, batch: InputBatch): Record<string, unknown> {
+export function inputsJson(schema: LoggedSchema, batch: LoggedEntry["batch"]): Record<string, unknown> {
   const inputs: Record<string, unknown> = {};
   for (const field of schema.fields) {
     const data = batch.data[field.feed]!;
@@ -98,13 +122,13 @@ export function inputsJson(schema: InputSchema, batch: InputBatch): Record<strin
   return inputs;
 }
 
-export function outputsJson(prediction: Prediction | undefined): Record<string, unknown> {
+export function outputsJson(prediction: LoggedEntry["prediction"]): Record<string, unknown> {
   const outputs: Record<string, unknown> = {};
   for (const o of prediction?.outputs ?? []) outputs[o.name] = nested(o.data, o.type, o.shape);
   return outputs;
 }
 
-export function toRecord(entry: PredictionEntry): PredictionRecord {
+export function toRecord(entry: LoggedEntry): PredictionRecord {
   return {
     request_id: entry.requestId,
     timestamp: new Date(entry.receivedAt).toISOString(),

@@ -2,14 +2,7 @@ import { GyreError } from "@gyre/core";
 import type { FastifyInstance } from "fastify";
 import { parseCsv } from "./csv.js";
 import { tableToBatch } from "./decode.js";
-import {
-  acceptRawBodies,
-  asGyreError,
-  bodyOf,
-  contextOf,
-  modelsOf,
-  setRetryAfter,
-} from "./http.js";
+import { acceptRawBodies, asGyreError, bodyOf, contextOf, modelsOf, setRetryAfter } from "./http.js";
 import { decodeMlflowJson, type MlflowInput, mlflowPredictions, parseJsonBody } from "./mlflow.js";
 import { Observation, requestIdOf } from "./observe.js";
 import type { ServingRoutesOptions } from "./routes.js";

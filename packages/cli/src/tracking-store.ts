@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { type Environment, Gyre, trackingUriFromEnv } from "@gyre/sdk";
+import type { ServerConfigInput } from "@gyre/server";
 import { injectFetch } from "./inject-fetch.js";
 
 /** $GYRE_HOME, else ./gyre-data: where the embedded store and its artifacts live. */
@@ -26,8 +27,15 @@ export function resolveTrackingTarget(flag: string | undefined, env: Environment
 /** Any http(s) URL works as the SDK's base; the in-process fetch never resolves it. */
 const IN_PROCESS_URL = "http://gyre.in-process";
 
-/** Opens the target as an SDK client, runs `use`, and closes whatever was opened. */
-export async function withTracking<T>(target: TrackingTarget, use: (gyre: Gyre) => Promise<T>): Promise<T> {
+/**
+ * Opens the target as an SDK client, runs `use`, and closes whatever was opened. `inProcess` adds
+ * server settings for an in-process store (e.g. the feature store's online store).
+ */
+export async function withTracking<T>(
+  target: TrackingTarget,
+  use: (gyre: Gyre) => Promise<T>,
+  inProcess: Partial<ServerConfigInput> = {},
+): Promise<T> {
   if (target.kind === "server") return use(new Gyre({ trackingUri: target.uri }));
   // Loaded only here and in `gyre server`: it is most of the CLI's start-up time.
   const { createGyre, embeddedDefaults } = await import("@gyre/server");
@@ -37,6 +45,7 @@ export async function withTracking<T>(target: TrackingTarget, use: (gyre: Gyre) 
     // Artifacts go where `gyre server` puts them by default, so both see the same files.
     artifactsDestination: defaults.artifactsDestination,
     logLevel: false,
+    ...inProcess,
   });
   try {
     // No network in between, so nothing to retry.

@@ -17,6 +17,7 @@ import { collectPages, toKeyValues } from "./batching.js";
 import { GyreClient, type GyreClientOptions } from "./client.js";
 import * as datasets from "./datasets.js";
 import { ensureExperiment, listAllExperiments, requireExperimentByName } from "./experiments.js";
+import { FeaturesClient } from "./features.js";
 import { downloadModel } from "./model-download.js";
 import * as models from "./registry.js";
 import { Run, type RunHost, type StartRunOptions } from "./run.js";
@@ -53,11 +54,14 @@ const HISTORY_PAGE_SIZE = 25_000;
 /** The high-level client: start runs, log to them, read results back. */
 export class Gyre implements RunHost {
   readonly client: GyreClient;
+  /** The feature store: plan/apply, getOnline, getHistorical, materialize. */
+  readonly features: FeaturesClient;
   private readonly metricFlushIntervalMs: number;
   private sourceContext: SourceContext | undefined;
 
   constructor(options: GyreOptions = {}) {
     this.client = new GyreClient(options);
+    this.features = new FeaturesClient(this.client);
     this.metricFlushIntervalMs = options.metricFlushIntervalMs ?? DEFAULT_METRIC_FLUSH_INTERVAL_MS;
   }
 

@@ -1,4 +1,4 @@
-import { type features, parseFeatureRepository } from "@gyre/core";
+import { features, parseFeatureRepository } from "@gyre/core";
 import { directoriesOf, withEngine } from "@gyre/data";
 import { checkViewSource, defineSource, FeatureCatalog } from "@gyre/features";
 import type { Kysely, Transaction } from "kysely";
@@ -139,6 +139,11 @@ export class FeatureRegistryService {
       registry_version: state.version,
       objects: state.objects
         .filter((o) => req.kind === undefined || o.kind === req.kind)
+        .sort(
+          (a, b) =>
+            features.OBJECT_KINDS.indexOf(a.kind) - features.OBJECT_KINDS.indexOf(b.kind) ||
+            a.position - b.position,
+        )
         .map((o) => ({
           kind: o.kind,
           name: o.name,

@@ -1,8 +1,17 @@
+import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { GyreError } from "@gyre/core";
 import SQLite from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, type SqliteDatabase, SqliteDialect } from "kysely";
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type SqliteDatabase,
+  SqliteDialect,
+} from "kysely";
 import pg from "pg";
 import { migrationProvider } from "./migrations.js";
 import type { Schema } from "./schema.js";
@@ -39,6 +48,23 @@ export function parseStoreUri(uri: string): ParsedStoreUri {
   throw new GyreError(
     "INVALID_PARAMETER_VALUE",
     `Unsupported backend store URI '${uri}': expected sqlite:///<path> or postgresql://<host>/<database>`,
+  );
+}
+
+/**
+ * Leading SQL comments by which a query asks the driver layer for what Kysely does not express.
+ * Both drivers below honour them, so one SQL text still serves SQLite and PostgreSQL:
+ * - `prepared`: a statement the caller runs again and again (see tracking/prepared.ts): SQLite keeps
+ *   it prepared for good, PostgreSQL prepares it once per connection as a named statement;
+ * - `arrayRows`: rows come back as arrays in select-list order rather than as objects.
+ */
+export const SQL_HINTS = { prepared: "/*gyre:prepared*/ ", arrayRows: "/*gyre:array-rows*/ " } as const;
+
+function hinted(text: string, hint: string): boolean {
+  // Hints lead the text, prepared first: `startsWith` at a known offset, no scan.
+  return (
+    text.startsWith(hint) ||
+    (text.startsWith(SQL_HINTS.prepared) && text.startsWith(hint, SQL_HINTS.prepared.length))
   );
 }
 
@@ -96,18 +122,31 @@ function openSqlite(path: string): OpenedDatabase {
 
 /**
  * Kysely prepares a statement for every query; better-sqlite3 statements are reusable, and
- * preparing is a sizeable share of a small request's cost, so the most recent ones are kept.
+ * preparing is a sizeable share of a small request's cost, so the most recent ones are kept, and
+ * statements hinted `prepared` are kept for good.
  */
 function withStatementCache(connection: SQLite.Database, capacity = 512): SqliteDatabase {
   const cache = new Map<string, SQLite.Statement>();
+  const kept = new Map<string, SQLite.Statement>();
+  const prepare = (text: string) => {
+    const statement = connection.prepare(text);
+    return hinted(text, SQL_HINTS.arrayRows) ? statement.raw(true) : statement;
+  };
   return {
     close: () => connection.close(),
     prepare(text) {
-      let statement = cache.get(text);
+      let statement = kept.get(text);
+      if (statement) return statement;
+      if (text.startsWith(SQL_HINTS.prepared)) {
+        statement = prepare(text);
+        kept.set(text, statement);
+        return statement;
+      }
+      statement = cache.get(text);
       if (statement) {
         cache.delete(text); // re-insert: Map order is the LRU order
       } else {
-        statement = connection.prepare(text);
+        statement = prepare(text);
         if (cache.size >= capacity) cache.delete(cache.keys().next().value as string);
       }
       cache.set(text, statement);
@@ -128,9 +167,39 @@ function openPostgres(connectionString: string): OpenedDatabase {
           : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
-  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: withHints(pool) }) });
   // Kysely's migrator already takes a transaction-scoped advisory lock on PostgreSQL.
   return { db, dialect: "postgres", close: () => db.destroy(), exclusively: (migrate) => migrate() };
+}
+
+/** The PostgreSQL side of SQL_HINTS: named statements and array rows, per pg's query config. */
+function withHints(pool: pg.Pool): PostgresPool {
+  const names = new Map<string, string>();
+  const nameOf = (text: string) => {
+    let name = names.get(text);
+    if (!name) {
+      name = `gyre_${createHash("sha1").update(text).digest("hex").slice(0, 24)}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+  return {
+    end: () => pool.end(),
+    async connect() {
+      const client = await pool.connect();
+      return {
+        release: () => client.release(),
+        query: ((text: string | object, values?: readonly unknown[]) => {
+          if (typeof text !== "string") return client.query(text as never);
+          const config: pg.QueryConfig = { text, values: values as unknown[] };
+          if (text.startsWith(SQL_HINTS.prepared)) config.name = nameOf(text);
+          return hinted(text, SQL_HINTS.arrayRows)
+            ? client.query({ ...config, rowMode: "array" })
+            : client.query(config);
+        }) as unknown as PostgresPoolClient["query"],
+      };
+    },
+  };
 }
 
 async function migrate(database: OpenedDatabase): Promise<void> {

@@ -1,7 +1,10 @@
 import { encodeDouble, type tracking } from "@gyre/core";
 import type { Kysely } from "kysely";
-import type { LatestMetricsTable, RunsTable, Schema } from "../store/schema.js";
+import type { DatasetsTable, InputsTable, LatestMetricsTable, RunsTable, Schema } from "../store/schema.js";
 import { nonEmpty } from "./context.js";
+import { indexes, type Placeholder, Prepared } from "./prepared.js";
+
+const keyValueOf = (row: readonly unknown[]) => ({ key: row[1] as string, value: row[2] as string });
 
 type Run = tracking.Run;
 
@@ -29,6 +32,113 @@ export function metricOf(row: Pick<LatestMetricsTable, "key" | "value" | "timest
   };
 }
 
+type Row = readonly unknown[];
+
+// Array rows: a page of 1,000 runs reads ~17,000 rows, and arrays cost less to materialise.
+const runRows = new Prepared<{ ids: readonly string[] }, Row>(
+  (db, $, size) =>
+    db
+      .selectFrom("runs")
+      .select([
+        "run_uuid",
+        "experiment_id",
+        "name",
+        "user_id",
+        "status",
+        "start_time",
+        "end_time",
+        "deleted_time",
+        "lifecycle_stage",
+        "artifact_uri",
+      ])
+      .where("run_uuid", "in", idSlots($, size)),
+  { arrayRows: true },
+);
+
+/** (run_uuid, key, value) of params or tags; primary-key order, so each run's rows come sorted by key. */
+function entryRows(table: "params" | "tags") {
+  return new Prepared<{ ids: readonly string[] }, Row>(
+    (db, $, size) =>
+      db
+        .selectFrom(table)
+        .select(["run_uuid", "key", "value"])
+        .where("run_uuid", "in", idSlots($, size))
+        .orderBy("run_uuid")
+        .orderBy("key"),
+    { arrayRows: true },
+  );
+}
+const paramRows = entryRows("params");
+const tagRows = entryRows("tags");
+
+const metricRows = new Prepared<{ ids: readonly string[] }, Row>(
+  (db, $, size) =>
+    db
+      .selectFrom("latest_metrics")
+      .select(["run_uuid", "key", "value", "timestamp", "step", "is_nan"])
+      .where("run_uuid", "in", idSlots($, size))
+      .orderBy("run_uuid")
+      .orderBy("key"),
+  { arrayRows: true },
+);
+
+const inputRows = new Prepared<
+  { ids: readonly string[] },
+  Pick<InputsTable, "run_uuid" | "input_uuid"> &
+    Pick<DatasetsTable, "name" | "digest" | "source_type" | "source" | "schema" | "profile">
+>((db, $, size) =>
+  db
+    .selectFrom("inputs")
+    .innerJoin("datasets", "datasets.dataset_uuid", "inputs.dataset_uuid")
+    .select([
+      "inputs.run_uuid",
+      "inputs.input_uuid",
+      "datasets.name",
+      "datasets.digest",
+      "datasets.source_type",
+      "datasets.source",
+      "datasets.schema",
+      "datasets.profile",
+    ])
+    .where("inputs.run_uuid", "in", idSlots($, size))
+    .orderBy("datasets.name"),
+);
+
+function idSlots($: Placeholder, size: number): never[] {
+  return indexes(size).map((i) => $("ids", i));
+}
+
+function runOf(row: Row): RunsTable {
+  return {
+    run_uuid: row[0] as string,
+    experiment_id: row[1] as number,
+    name: row[2] as string,
+    user_id: row[3] as string | null,
+    status: row[4] as string,
+    start_time: row[5] as number,
+    end_time: row[6] as number | null,
+    deleted_time: row[7] as number | null,
+    lifecycle_stage: row[8] as string,
+    artifact_uri: row[9] as string,
+  };
+}
+
+/** Groups rows (run id first, sorted by run id) into one list per run, mapped by `item`. */
+function groupRows<T>(rows: readonly Row[], item: (row: Row) => T): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  let current: T[] = [];
+  let currentId: unknown;
+  for (const row of rows) {
+    if (row[0] !== currentId) {
+      currentId = row[0];
+      current = [];
+      groups.set(currentId as string, current);
+    }
+    current.push(item(row));
+  }
+  return groups;
+}
+
 function groupBy<T extends { run_uuid: string }>(rows: readonly T[]): Map<string, T[]> {
   const groups = new Map<string, T[]>();
   for (const row of rows) {
@@ -46,45 +156,21 @@ function groupBy<T extends { run_uuid: string }>(rows: readonly T[]): Map<string
 export async function loadRuns(db: Kysely<Schema>, runIds: readonly string[]): Promise<Run[]> {
   if (runIds.length === 0) return [];
   const ids = [...runIds];
-  const runs = await db.selectFrom("runs").selectAll().where("run_uuid", "in", ids).execute();
-  const params = await db
-    .selectFrom("params")
-    .select(["run_uuid", "key", "value"])
-    .where("run_uuid", "in", ids)
-    // Primary-key order: the rows come off the index already sorted by key within each run.
-    .orderBy("run_uuid")
-    .orderBy("key")
-    .execute();
-  const tags = await db
-    .selectFrom("tags")
-    .select(["run_uuid", "key", "value"])
-    .where("run_uuid", "in", ids)
-    .orderBy("run_uuid")
-    .orderBy("key")
-    .execute();
-  const metrics = await db
-    .selectFrom("latest_metrics")
-    .selectAll()
-    .where("run_uuid", "in", ids)
-    .orderBy("run_uuid")
-    .orderBy("key")
-    .execute();
-  const inputs = await db
-    .selectFrom("inputs")
-    .innerJoin("datasets", "datasets.dataset_uuid", "inputs.dataset_uuid")
-    .select([
-      "inputs.run_uuid",
-      "inputs.input_uuid",
-      "datasets.name",
-      "datasets.digest",
-      "datasets.source_type",
-      "datasets.source",
-      "datasets.schema",
-      "datasets.profile",
-    ])
-    .where("inputs.run_uuid", "in", ids)
-    .orderBy("datasets.name")
-    .execute();
+  const args = { ids };
+  const size = ids.length;
+  const runs = (await runRows.rows(db, args, size)).map(runOf);
+  const params = groupRows(await paramRows.rows(db, args, size), keyValueOf);
+  const tags = groupRows(await tagRows.rows(db, args, size), keyValueOf);
+  const metrics = groupRows(await metricRows.rows(db, args, size), (row) =>
+    metricOf({
+      key: row[1] as string,
+      value: row[2] as number,
+      timestamp: row[3] as number,
+      step: row[4] as number,
+      is_nan: row[5] as number,
+    }),
+  );
+  const inputs = await inputRows.rows(db, args, size);
   const inputTags =
     inputs.length === 0
       ? []
@@ -99,9 +185,6 @@ export async function loadRuns(db: Kysely<Schema>, runIds: readonly string[]): P
           .orderBy("key")
           .execute();
 
-  const paramsByRun = groupBy(params);
-  const tagsByRun = groupBy(tags);
-  const metricsByRun = groupBy(metrics);
   const inputsByRun = groupBy(inputs);
   const tagsByInput = new Map<string, { key: string; value: string }[]>();
   for (const tag of inputTags) {
@@ -118,9 +201,9 @@ export async function loadRuns(db: Kysely<Schema>, runIds: readonly string[]): P
     result.push({
       info: runInfoOf(row),
       data: {
-        metrics: nonEmpty((metricsByRun.get(id) ?? []).map(metricOf)),
-        params: nonEmpty((paramsByRun.get(id) ?? []).map(({ key, value }) => ({ key, value }))),
-        tags: nonEmpty((tagsByRun.get(id) ?? []).map(({ key, value }) => ({ key, value }))),
+        metrics: metrics.get(id),
+        params: params.get(id),
+        tags: tags.get(id),
       },
       inputs: {
         dataset_inputs: nonEmpty(

@@ -32,15 +32,13 @@ const insertRun = new Prepared<RunsTable>((db, $) =>
 /** `size` rows of (runId, tags[i]); `update` decides between keeping and replacing a stored value. */
 function tagInsert(update: boolean) {
   return new Prepared<{ runId: string; tags: readonly KeyValue[] }>((db, $, size) => {
-    const insert = db
-      .insertInto("tags")
-      .values(
-        indexes(size).map((i) => ({
-          run_uuid: $("runId"),
-          key: $("tags", i, "key"),
-          value: $("tags", i, "value"),
-        })),
-      );
+    const insert = db.insertInto("tags").values(
+      indexes(size).map((i) => ({
+        run_uuid: $("runId"),
+        key: $("tags", i, "key"),
+        value: $("tags", i, "value"),
+      })),
+    );
     return insert.onConflict((oc) => {
       const target = oc.columns(["run_uuid", "key"]);
       return update ? target.doUpdateSet((eb) => ({ value: eb.ref("excluded.value") })) : target.doNothing();

@@ -9,6 +9,7 @@ import { shouldStop } from "../src/trees/hgb/boosting-loop.js";
 import {
   buildHistogram,
   buildRootHistogram,
+  gatherBuffers,
   rootCounts,
   SLOT,
   subtractHistogram,
@@ -80,20 +81,42 @@ describe("histograms", () => {
     const data = ordReference<ClassTarget>("breast-cancer");
     const binned = boostingData(fitBins(data.train));
     const n = binned.nRows;
-    const g = Float64Array.from({ length: n }, (_, i) => Math.sin(i));
-    const h = Float64Array.from({ length: n }, (_, i) => 1 + Math.cos(i) ** 2);
-    const size = SLOT * binned.totalSlots;
+    const gh = Float64Array.from({ length: 2 * n }, (_, i) =>
+      i % 2 === 0 ? Math.sin(i) : 1 + Math.cos(i) ** 2,
+    );
+    const size = SLOT * binned.histogramSlots;
     const parent = new Float64Array(size);
-    buildRootHistogram(binned, g, h, rootCounts(binned), parent);
-    const rows = Uint32Array.from({ length: n }, (_, i) => i);
-    const split = 150;
-    const gather = (from: number, to: number, source: Float64Array) => source.slice(from, to);
+    buildRootHistogram(binned, gh, false, rootCounts(binned), parent);
+    // Every other row: the children's rows are scattered, as after a real split.
+    const rows = Uint32Array.from({ length: n }, (_, i) =>
+      i < n / 2 ? 2 * i : 2 * (i - Math.ceil(n / 2)) + 1,
+    );
+    const split = Math.ceil(n / 2);
+    const scratch = gatherBuffers(binned);
     const small = new Float64Array(size);
-    buildHistogram(binned, rows, 0, split, gather(0, split, g), gather(0, split, h), small);
+    buildHistogram(binned, rows, 0, split, gh, false, scratch, small);
     const direct = new Float64Array(size);
-    buildHistogram(binned, rows, split, n, gather(split, n, g), gather(split, n, h), direct);
+    buildHistogram(binned, rows, split, n, gh, false, scratch, direct);
     subtractHistogram(parent, small);
-    for (let i = 0; i < size; i++) expect(parent[i]).toBeCloseTo(direct[i]!, 9);
+    for (let f = 0; f < binned.nFeatures; f++) {
+      for (
+        let s = SLOT * binned.slotOffset[f]!;
+        s < SLOT * (binned.slotOffset[f]! + binned.nBins[f]! + 1);
+        s++
+      ) {
+        expect(parent[s]).toBeCloseTo(direct[s]!, 9);
+      }
+    }
+    // The counts are exact, and each feature's counts sum to the child's rows.
+    const counts = (hist: Float64Array, f: number) => {
+      let total = 0;
+      for (let b = 0; b <= binned.nBins[f]!; b++) total += hist[SLOT * (binned.slotOffset[f]! + b) + 2]!;
+      return total;
+    };
+    for (let f = 0; f < binned.nFeatures; f++) {
+      expect(counts(small, f)).toBe(split);
+      expect(counts(parent, f)).toBe(n - split);
+    }
   });
 });
 

@@ -1,15 +1,24 @@
 import type { FlatTree } from "../flat-tree.js";
-import { partitionByBitset, partitionByThreshold } from "../partition.js";
+import { partitionInto } from "../partition.js";
 import { codeBitsetFromBins, TreeBuilder } from "../tree-builder.js";
 import type { BoostingData } from "./boosting-data.js";
-import { buildHistogram, buildRootHistogram, rootCounts, SLOT, subtractHistogram } from "./histograms.js";
+import {
+  buildHistogram,
+  buildRootHistogram,
+  type GatherBuffers,
+  gatherBuffers,
+  rootCounts,
+  SLOT,
+  subtractHistogram,
+} from "./histograms.js";
 import { emptySplit, SplitFinder, type SplitInfo } from "./split-finder.js";
 
 /**
  * Grows one boosting tree leaf-wise (best-first), as scikit-learn's TreeGrower: the splittable node
  * with the largest gain is split next until max_leaf_nodes leaves exist, max_depth is reached, or no
- * split has positive gain. Row indices are partitioned in place in one buffer (each node owns a
- * contiguous range); only the smaller child's histogram is built from rows, the larger child's is the
+ * split has positive gain. Each node owns a contiguous range of row indices; a split moves its range,
+ * partitioned, into a second buffer (the children's sizes are known from the histogram, so no scratch
+ * copy is needed); only the smaller child's histogram is built from rows, the larger child's is the
  * parent's minus it. After growth, each leaf's shrunk value is added to its rows' raw predictions
  * straight from the partition, so training rows are never re-traversed.
  */
@@ -31,15 +40,19 @@ interface GrowingNode {
   readonly sumHessian: number;
   /** Unshrunk value (0 for the root, as scikit-learn: it only offsets the root's gains). */
   readonly value: number;
+  /** The row buffer holding rows[start, end) of this node (children live in the parent's other one). */
+  readonly rows: Uint32Array;
   hist: Float64Array | null;
   readonly split: SplitInfo;
 }
 
 export class BoostingGrower {
+  /** Two row-index buffers: a split moves its node's rows from one to the other, partitioned. */
   private readonly rows: Uint32Array;
-  private readonly scratch: Uint32Array;
-  private readonly orderedGradient: Float64Array;
-  private readonly orderedHessian: Float64Array | null;
+  private readonly otherRows: Uint32Array;
+  private readonly gathered: GatherBuffers;
+  /** Per bin of the split feature: 1 when its rows go left (rebuilt for every split). */
+  private readonly goesLeft = new Uint8Array(256);
   private readonly finder: SplitFinder;
   private readonly freeHistograms: Float64Array[] = [];
   private readonly rootCounts: Float64Array;
@@ -52,9 +65,8 @@ export class BoostingGrower {
   ) {
     const n = data.nRows;
     this.rows = new Uint32Array(n);
-    this.scratch = new Uint32Array(n);
-    this.orderedGradient = new Float64Array(n);
-    this.orderedHessian = constantHessian ? null : new Float64Array(n);
+    this.otherRows = new Uint32Array(n);
+    this.gathered = gatherBuffers(data);
     this.rootCounts = rootCounts(data);
     this.finder = new SplitFinder(data, {
       l2: params.l2,
@@ -65,19 +77,13 @@ export class BoostingGrower {
   }
 
   /**
-   * Fits a tree to gradient[gOffset..gOffset+n) / hessian[...] and adds its shrunk leaf values to
-   * raw[rawOffset + i]. Returns the tree (values already multiplied by the learning rate).
+   * Fits a tree to the interleaved gradients and hessians gh[2 * (offset + i)], gh[2 * (offset + i) + 1]
+   * (hessians unused when constant) and adds its shrunk leaf values to raw[offset + i]. Returns the
+   * tree (values already multiplied by the learning rate).
    */
-  grow(
-    gradient: Float64Array,
-    hessian: Float64Array,
-    gOffset: number,
-    raw: Float64Array,
-    rawOffset: number,
-  ): FlatTree {
+  grow(gradientHessian: Float64Array, raw: Float64Array, offset: number): FlatTree {
     const n = this.data.nRows;
-    const g = gradient.subarray(gOffset, gOffset + n);
-    const h = hessian.subarray(gOffset, gOffset + n);
+    const gh = gradientHessian.subarray(2 * offset, 2 * (offset + n));
     const { rows, params } = this;
     for (let i = 0; i < n; i++) rows[i] = i;
     const builder = new TreeBuilder(1, 2 * (params.maxLeafNodes ?? 64));
@@ -86,25 +92,28 @@ export class BoostingGrower {
 
     let sumGradient = 0;
     let sumHessian = 0;
-    for (let i = 0; i < n; i++) sumGradient += g[i]!;
+    for (let i = 0; i < n; i++) sumGradient += gh[2 * i]!;
     if (this.constantHessian) sumHessian = n;
-    else for (let i = 0; i < n; i++) sumHessian += h[i]!;
-    const root = this.node(builder.addNode(), 0, n, 0, sumGradient, sumHessian, 0);
+    else for (let i = 0; i < n; i++) sumHessian += gh[2 * i + 1]!;
+    const root = this.node(builder.addNode(), rows, 0, n, 0, sumGradient, sumHessian, 0);
     if (n < 2 * params.minSamplesLeaf || sumHessian < params.minHessianToSplit) {
       leaves.push(root);
     } else {
       root.hist = this.takeHistogram();
-      buildRootHistogram(this.data, g, this.constantHessian ? null : h, this.rootCounts, root.hist);
+      buildRootHistogram(this.data, gh, this.constantHessian, this.rootCounts, root.hist);
       this.findSplitOrFinalize(root, leaves, splittable);
     }
 
     while (splittable.length > 0) {
       const node = popBestNode(splittable);
       const split = node.split;
-      const mid = this.partition(node, split);
+      const childRows = this.partition(node, split);
+      // Counts are float sums of whole numbers; | 0 keeps the row positions small integers for V8.
+      const mid = node.start + (split.nLeft | 0);
       const depth = node.depth + 1;
       const left = this.node(
         builder.addNode(),
+        childRows,
         node.start,
         mid,
         depth,
@@ -114,6 +123,7 @@ export class BoostingGrower {
       );
       const right = this.node(
         builder.addNode(),
+        childRows,
         mid,
         node.end,
         depth,
@@ -145,7 +155,7 @@ export class BoostingGrower {
         }
       }
       if (!leftIsLeaf || !rightIsLeaf) {
-        this.childHistograms(node, left, right, g, h);
+        this.childHistograms(node, left, right, gh);
         if (!leftIsLeaf) this.findSplitOrFinalize(left, leaves, splittable);
         if (!rightIsLeaf) this.findSplitOrFinalize(right, leaves, splittable);
       }
@@ -158,7 +168,7 @@ export class BoostingGrower {
     for (const leaf of leaves) {
       const value = leaf.value * params.learningRate;
       builder.setScalarValue(leaf.id, value, leaf.end - leaf.start);
-      addToRows(raw, rawOffset, rows, leaf.start, leaf.end, value);
+      addToRows(raw, offset, leaf.rows, leaf.start, leaf.end, value);
       this.release(leaf);
     }
     return builder.finish();
@@ -166,6 +176,7 @@ export class BoostingGrower {
 
   private node(
     id: number,
+    rows: Uint32Array,
     start: number,
     end: number,
     depth: number,
@@ -174,7 +185,7 @@ export class BoostingGrower {
     value: number,
   ): GrowingNode {
     const split = this.freeSplits.pop() ?? emptySplit();
-    return { id, start, end, depth, sumGradient, sumHessian, value, hist: null, split };
+    return { id, rows, start, end, depth, sumGradient, sumHessian, value, hist: null, split };
   }
 
   private findSplitOrFinalize(node: GrowingNode, leaves: GrowingNode[], splittable: GrowingNode[]): void {
@@ -198,40 +209,44 @@ export class BoostingGrower {
     parent: GrowingNode,
     left: GrowingNode,
     right: GrowingNode,
-    g: Float64Array,
-    h: Float64Array,
+    gh: Float64Array,
   ): void {
     const leftIsSmaller = left.end - left.start < right.end - right.start;
     const small = leftIsSmaller ? left : right;
     const large = leftIsSmaller ? right : left;
-    const { rows, orderedGradient, orderedHessian } = this;
-    gather(rows, small.start, small.end, g, orderedGradient);
-    if (orderedHessian) gather(rows, small.start, small.end, h, orderedHessian);
     small.hist = this.takeHistogram();
-    buildHistogram(this.data, rows, small.start, small.end, orderedGradient, orderedHessian, small.hist);
+    buildHistogram(
+      this.data,
+      small.rows,
+      small.start,
+      small.end,
+      gh,
+      this.constantHessian,
+      this.gathered,
+      small.hist,
+    );
     const parentHist = parent.hist!;
     parent.hist = null;
     subtractHistogram(parentHist, small.hist);
     large.hist = parentHist;
   }
 
-  private partition(node: GrowingNode, split: SplitInfo): number {
+  /** Moves the node's rows, partitioned, into the other row buffer and returns that buffer. */
+  private partition(node: GrowingNode, split: SplitInfo): Uint32Array {
     const { bins, nRows, nBins } = this.data;
-    const base = split.feature * nRows;
+    const { goesLeft } = this;
+    const missingBin = nBins[split.feature]!;
     if (split.isCategorical) {
-      return partitionByBitset(this.rows, this.scratch, node.start, node.end, bins, base, split.leftBins);
+      const set = split.leftBins;
+      for (let b = 0; b < 256; b++) goesLeft[b] = (set[b >>> 5]! >>> (b & 31)) & 1;
+    } else {
+      for (let b = 0; b < 256; b++) goesLeft[b] = b <= split.bin ? 1 : 0;
+      goesLeft[missingBin] = split.missingGoesLeft ? 1 : 0;
     }
-    return partitionByThreshold(
-      this.rows,
-      this.scratch,
-      node.start,
-      node.end,
-      bins,
-      base,
-      nBins[split.feature]!,
-      split.bin,
-      split.missingGoesLeft,
-    );
+    const to = node.rows === this.rows ? this.otherRows : this.rows;
+    const base = split.feature * nRows;
+    partitionInto(node.rows, to, node.start, node.end, split.nLeft | 0, bins, base, goesLeft);
+    return to;
   }
 
   private recordSplit(
@@ -255,7 +270,7 @@ export class BoostingGrower {
   }
 
   private takeHistogram(): Float64Array {
-    return this.freeHistograms.pop() ?? new Float64Array(SLOT * this.data.totalSlots);
+    return this.freeHistograms.pop() ?? new Float64Array(SLOT * this.data.histogramSlots);
   }
 
   private releaseHistogram(node: GrowingNode): void {
@@ -275,16 +290,6 @@ function popBestNode(nodes: GrowingNode[]): GrowingNode {
   for (let i = 1; i < nodes.length; i++) if (nodes[i]!.split.gain > nodes[best]!.split.gain) best = i;
   const [node] = nodes.splice(best, 1);
   return node!;
-}
-
-function gather(
-  rows: Uint32Array,
-  start: number,
-  end: number,
-  source: Float64Array,
-  out: Float64Array,
-): void {
-  for (let i = start, j = 0; i < end; i++, j++) out[j] = source[rows[i]!]!;
 }
 
 function addToRows(

@@ -66,8 +66,7 @@ function boostWith(
   const baseline = loss.baseline(y);
   const raw = builder.allocate(k * n);
   for (let j = 0; j < k; j++) raw.fill(baseline[j]!, j * n, (j + 1) * n);
-  const gradient = builder.allocate(k * n);
-  const hessian = builder.allocate(loss.constantHessian ? 0 : k * n);
+  const gradientHessian = builder.allocate(2 * k * n);
 
   const validation = earlyStopping?.validation ?? null;
   const nv = validation ? validation.data.nRows : 0;
@@ -87,8 +86,8 @@ function boostWith(
 
   let nIter = 0;
   while (nIter < maxIter) {
-    loss.gradients(y, raw, gradient, hessian);
-    builder.build(gradient, hessian, raw).forEach((tree, j) => {
+    loss.gradients(y, raw, gradientHessian);
+    builder.build(gradientHessian, raw).forEach((tree, j) => {
       trees.push(tree);
       treeOutput.push(j);
       if (validation) addTree(tree, validation.data, validationMissing, rawValidation, j * nv);

@@ -1,23 +1,15 @@
 import type { MessagePort } from "node:worker_threads";
 import type { FlatTree } from "../flat-tree.js";
+import type { BoostingData } from "./boosting-data.js";
 import type { GrowerParams } from "./boosting-grower.js";
 
 /** What a boosting worker receives: the binned data and the per-iteration arrays in shared memory. */
-export interface BoostingWorkerData {
+export interface BoostingWorkerData extends Omit<BoostingData, "bins" | "packed"> {
   readonly bins: SharedArrayBuffer;
-  readonly nRows: number;
-  readonly nFeatures: number;
-  readonly nBins: Int32Array;
-  readonly hasMissing: Uint8Array;
-  readonly isCategorical: Uint8Array;
-  readonly slotOffset: Int32Array;
-  readonly totalSlots: number;
-  readonly thresholds: readonly Float64Array[];
-  readonly categoryBins: readonly Int32Array[];
+  readonly packed: SharedArrayBuffer;
   readonly params: GrowerParams;
   readonly constantHessian: boolean;
-  readonly gradient: SharedArrayBuffer;
-  readonly hessian: SharedArrayBuffer;
+  readonly gradientHessian: SharedArrayBuffer;
   readonly raw: SharedArrayBuffer;
   /** The outputs (classes) this worker grows trees for, every iteration. */
   readonly outputs: Int32Array;

@@ -17,9 +17,12 @@ import {
  */
 const input = workerData as BoostingWorkerData;
 const control = new Int32Array(input.control);
-const data: BoostingData = { ...input, bins: new Uint8Array(input.bins) };
-const gradient = new Float64Array(input.gradient);
-const hessian = new Float64Array(input.hessian);
+const data: BoostingData = {
+  ...input,
+  bins: new Uint8Array(input.bins),
+  packed: new Uint32Array(input.packed),
+};
+const gradientHessian = new Float64Array(input.gradientHessian);
 const raw = new Float64Array(input.raw);
 const grower = new BoostingGrower(data, input.params, input.constantHessian);
 
@@ -37,8 +40,7 @@ for (;;) {
   try {
     const n = input.nRows;
     for (const k of input.outputs) {
-      const h = input.constantHessian ? gradient : hessian;
-      const tree = grower.grow(gradient, h, k * n, raw, k * n);
+      const tree = grower.grow(gradientHessian, raw, k * n);
       post({ type: "tree", output: k, tree }, buffersOf(tree));
     }
   } catch (error) {

@@ -5,12 +5,12 @@ import { BoostingGrower, type GrowerParams } from "./boosting-grower.js";
 /**
  * Builds one boosting iteration's trees (one per output) from that iteration's gradients, adding
  * each tree's shrunk leaf values to the raw predictions of its output. Arrays are column-major per
- * output: gradient[k * n + i].
+ * output: raw[k * n + i], with gradients and hessians interleaved, gh[2 * (k * n + i)] and the next.
  */
 export interface IterationTrees {
   /** A float buffer the builder can read from every thread it uses. */
   allocate(length: number): Float64Array;
-  build(gradient: Float64Array, hessian: Float64Array, raw: Float64Array): FlatTree[];
+  build(gradientHessian: Float64Array, raw: Float64Array): FlatTree[];
   close(): void;
 }
 
@@ -22,7 +22,7 @@ export class SerialIterationTrees implements IterationTrees {
     private readonly data: BoostingData,
     params: GrowerParams,
     private readonly nOutputs: number,
-    private readonly constantHessian: boolean,
+    constantHessian: boolean,
   ) {
     this.grower = new BoostingGrower(data, params, constantHessian);
   }
@@ -31,12 +31,10 @@ export class SerialIterationTrees implements IterationTrees {
     return new Float64Array(length);
   }
 
-  build(gradient: Float64Array, hessian: Float64Array, raw: Float64Array): FlatTree[] {
+  build(gradientHessian: Float64Array, raw: Float64Array): FlatTree[] {
     const n = this.data.nRows;
     const trees: FlatTree[] = [];
-    for (let k = 0; k < this.nOutputs; k++) {
-      trees.push(this.grower.grow(gradient, this.constantHessian ? gradient : hessian, k * n, raw, k * n));
-    }
+    for (let k = 0; k < this.nOutputs; k++) trees.push(this.grower.grow(gradientHessian, raw, k * n));
     return trees;
   }
 

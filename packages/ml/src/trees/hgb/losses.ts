@@ -12,10 +12,11 @@ export interface BoostingLoss {
   /** The best constant raw prediction (the model's baseline). */
   baseline(y: Float64Array): Float64Array;
   /**
-   * Writes every output's gradients (and hessians unless constant) for every row, column-major like
-   * `raw`. Computed once per iteration, before that iteration's trees, as scikit-learn does.
+   * Writes every output's gradients and hessians for every row, interleaved and column-major like
+   * `raw`: gh[2 * (k * n + i)] and gh[2 * (k * n + i) + 1] (hessians untouched when constant).
+   * Computed once per iteration, before that iteration's trees, as scikit-learn does.
    */
-  gradients(y: Float64Array, raw: Float64Array, gradient: Float64Array, hessian: Float64Array): void;
+  gradients(y: Float64Array, raw: Float64Array, gh: Float64Array): void;
   /** Mean loss of raw predictions (for early stopping). */
   meanLoss(y: Float64Array, raw: Float64Array): number;
 }
@@ -35,8 +36,8 @@ export const squaredError: BoostingLoss = {
     for (let i = 0; i < y.length; i++) mean += y[i]!;
     return Float64Array.of(mean / y.length);
   },
-  gradients(y, raw, gradient) {
-    for (let i = 0; i < y.length; i++) gradient[i] = raw[i]! - y[i]!;
+  gradients(y, raw, gh) {
+    for (let i = 0; i < y.length; i++) gh[2 * i] = raw[i]! - y[i]!;
   },
   meanLoss(y, raw) {
     let sum = 0;
@@ -67,11 +68,16 @@ export const binaryLogLoss: BoostingLoss = {
     const p = clipProbability(mean / y.length);
     return Float64Array.of(Math.log(p / (1 - p)));
   },
-  gradients(y, raw, gradient, hessian) {
+  gradients(y, raw, gh) {
+    // One exponential per row, as scikit-learn's HalfBinomialLoss: with e = exp(-|raw|),
+    // p = 1 / (1 + e) for raw > 0, e / (1 + e) otherwise, and p (1 - p) = e / (1 + e)².
     for (let i = 0; i < y.length; i++) {
-      const p = sigmoid(raw[i]!);
-      gradient[i] = p - y[i]!;
-      hessian[i] = p * (1 - p);
+      const r = raw[i]!;
+      const e = Math.exp(-Math.abs(r));
+      const inverse = 1 / (1 + e);
+      const p = r > 0 ? inverse : e * inverse;
+      gh[2 * i] = p - y[i]!;
+      gh[2 * i + 1] = e * inverse * inverse;
     }
   },
   meanLoss(y, raw) {
@@ -99,7 +105,7 @@ export function multinomialLogLoss(nClasses: number): BoostingLoss {
       for (let k = 0; k < nClasses; k++) out[k]! -= meanLog;
       return out;
     },
-    gradients(y, raw, gradient, hessian) {
+    gradients(y, raw, gh) {
       const n = y.length;
       for (let i = 0; i < n; i++) {
         let max = Number.NEGATIVE_INFINITY;
@@ -107,14 +113,15 @@ export function multinomialLogLoss(nClasses: number): BoostingLoss {
         let sum = 0;
         for (let j = 0; j < nClasses; j++) {
           const e = Math.exp(raw[j * n + i]! - max);
-          gradient[j * n + i] = e;
+          gh[2 * (j * n + i)] = e;
           sum += e;
         }
         const label = y[i]!;
         for (let j = 0; j < nClasses; j++) {
-          const p = gradient[j * n + i]! / sum;
-          gradient[j * n + i] = p - (label === j ? 1 : 0);
-          hessian[j * n + i] = p * (1 - p);
+          const at = 2 * (j * n + i);
+          const p = gh[at]! / sum;
+          gh[at] = p - (label === j ? 1 : 0);
+          gh[at + 1] = p * (1 - p);
         }
       }
     },

@@ -39,20 +39,27 @@ export class ParallelIterationTrees implements IterationTrees {
     private readonly constantHessian: boolean,
     private readonly threads: number,
   ) {
-    const sharedBins = new SharedArrayBuffer(data.bins.byteLength);
-    new Uint8Array(sharedBins).set(data.bins);
-    this.data = { ...data, bins: new Uint8Array(sharedBins) };
+    const shared = <T extends Uint8Array | Uint32Array>(a: T, make: (b: SharedArrayBuffer) => T): T => {
+      const copy = make(new SharedArrayBuffer(a.byteLength));
+      copy.set(a);
+      return copy;
+    };
+    this.data = {
+      ...data,
+      bins: shared(data.bins, (b) => new Uint8Array(b)),
+      packed: shared(data.packed, (b) => new Uint32Array(b)),
+    };
     this.grower = new BoostingGrower(this.data, params, constantHessian);
     for (let k = 0; k < nOutputs; k += threads) this.ownOutputs.push(k);
   }
 
-  /** Float buffers in shared memory: the gradients, hessians and raw predictions passed to build(). */
+  /** Float buffers in shared memory: the gradients and hessians and the raw predictions passed to build(). */
   allocate(length: number): Float64Array {
     return new Float64Array(new SharedArrayBuffer(8 * length));
   }
 
-  build(gradient: Float64Array, hessian: Float64Array, raw: Float64Array): FlatTree[] {
-    if (!this.started) this.start(gradient, hessian, raw);
+  build(gradientHessian: Float64Array, raw: Float64Array): FlatTree[] {
+    if (!this.started) this.start(gradientHessian, raw);
     const { control } = this;
     Atomics.store(control, DONE, 0);
     Atomics.add(control, GENERATION, 1);
@@ -60,7 +67,7 @@ export class ParallelIterationTrees implements IterationTrees {
     const trees = new Array<FlatTree | undefined>(this.nOutputs);
     const n = this.data.nRows;
     for (const k of this.ownOutputs) {
-      trees[k] = this.grower.grow(gradient, this.constantHessian ? gradient : hessian, k * n, raw, k * n);
+      trees[k] = this.grower.grow(gradientHessian, raw, k * n);
     }
     this.awaitWorkers(trees);
     return trees.map((tree, k) => {
@@ -77,7 +84,7 @@ export class ParallelIterationTrees implements IterationTrees {
     for (const worker of this.workers) void worker.terminate();
   }
 
-  private start(gradient: Float64Array, hessian: Float64Array, raw: Float64Array): void {
+  private start(gradientHessian: Float64Array, raw: Float64Array): void {
     this.started = true;
     const script = workerScriptUrl("./boosting-worker.js", import.meta.url);
     const bufferOf = (a: Float64Array) => {
@@ -92,10 +99,10 @@ export class ParallelIterationTrees implements IterationTrees {
       const workerData: BoostingWorkerData = {
         ...this.data,
         bins: this.data.bins.buffer as SharedArrayBuffer,
+        packed: this.data.packed.buffer as SharedArrayBuffer,
         params: this.params,
         constantHessian: this.constantHessian,
-        gradient: bufferOf(gradient),
-        hessian: this.constantHessian ? bufferOf(gradient) : bufferOf(hessian),
+        gradientHessian: bufferOf(gradientHessian),
         raw: bufferOf(raw),
         outputs: Int32Array.from(outputs),
         control: this.control.buffer as SharedArrayBuffer,

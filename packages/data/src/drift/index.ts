@@ -5,4 +5,4 @@
  */
 export { type DriftOptions, detectDrift } from "./drift.js";
 export * from "./in-memory.js";
-export { type DriftColumns, readDriftColumns } from "./read.js";
+export { type DriftColumns, type DriftFilesPhase, readDriftColumns, readDriftFiles } from "./read.js";

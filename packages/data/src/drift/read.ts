@@ -1,8 +1,11 @@
 import type { DuckDBVector } from "@duckdb/node-api";
 import { invalidParameter } from "@gyre/core";
+import { directoriesOf } from "../analyze.js";
+import { withEngine } from "../engine.js";
+import { listDataFiles } from "../files.js";
 import type { TableColumn } from "../schema.js";
 import { ident } from "../sql.js";
-import type { Table } from "../table.js";
+import { materializeText, type Table, tableOverFiles } from "../table.js";
 import { toNumber } from "../values.js";
 import type { DriftColumnInput, SkippedColumn } from "./columns.js";
 
@@ -122,4 +125,30 @@ async function fill(table: Table, plans: Plan[]): Promise<void> {
     });
     offset += n;
   }
+}
+
+export type DriftFilesPhase = "reference" | "current";
+
+/**
+ * Both sides of an ad-hoc drift run read from files or directories (CSV, Parquet, JSON lines, as
+ * the datasets read them) in one sandboxed DuckDB that may read only their directories. Text
+ * files are loaded into DuckDB once, since the reader scans each table more than once.
+ */
+export async function readDriftFiles(
+  paths: { reference: string; current: string },
+  onPhase?: (phase: DriftFilesPhase, path: string) => void,
+): Promise<Record<DriftFilesPhase, DriftColumns>> {
+  const files = {
+    reference: await listDataFiles(paths.reference),
+    current: await listDataFiles(paths.current),
+  };
+  const directories = directoriesOf([...files.reference, ...files.current].map((f) => f.path));
+  return withEngine({ allowedDirectories: directories }, async (engine) => {
+    const read = async (side: DriftFilesPhase) => {
+      onPhase?.(side, paths[side]);
+      const view = await tableOverFiles(engine, `${side}_files`, files[side]);
+      return readDriftColumns(await materializeText(view, files[side], side));
+    };
+    return { reference: await read("reference"), current: await read("current") };
+  });
 }

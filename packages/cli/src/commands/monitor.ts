@@ -1,0 +1,8 @@
+import type { Command } from "../command.js";
+import { monitorDriftCommand } from "./monitor-drift.js";
+
+/**
+ * The `gyre monitor` group. `drift` compares two files ad hoc; the monitors over deployments
+ * (`create`, `list`, `run`, `delete`) join this array from their own modules.
+ */
+export const monitorCommands: Command[] = [monitorDriftCommand];

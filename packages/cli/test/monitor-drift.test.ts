@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../src/cli.js";
 
@@ -114,6 +115,33 @@ describe("gyre monitor drift", () => {
     const page = readFileSync(html, "utf8");
     expect(page.split('<article id="col-')).toHaveLength(3);
     expect(page).not.toContain("<script");
+  });
+
+  it("reads Parquet as it reads CSV: the same figures", async () => {
+    const instance = await DuckDBInstance.create(":memory:");
+    const connection = await instance.connect();
+    const parquet = (name: string) => join(scratch, name.replace(".csv", ".parquet"));
+    for (const name of ["penguins-no-chinstrap.csv", "penguins-2009.csv"]) {
+      await connection.run(
+        `COPY (SELECT * FROM read_csv('${join(DRIFT, name)}')) TO '${parquet(name)}' (FORMAT parquet)`,
+      );
+    }
+    connection.closeSync();
+    instance.closeSync();
+    const fromCsv = JSON.parse((await gyre(...PENGUINS, "--json")).stdout);
+    const fromParquet = JSON.parse(
+      (
+        await gyre(
+          "--reference",
+          parquet("penguins-no-chinstrap.csv"),
+          "--current",
+          parquet("penguins-2009.csv"),
+          "--json",
+        )
+      ).stdout,
+    );
+    expect(fromParquet.columns).toEqual(fromCsv.columns);
+    expect(fromParquet.columns).toHaveLength(8);
   });
 
   it.each([

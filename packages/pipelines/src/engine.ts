@@ -214,7 +214,12 @@ class PipelineRunner {
         `Pipeline run '${existing.id}' belongs to pipeline '${existing.name}', not '${this.def.name}'.`,
       );
     }
-    return this.store.updateRun({ id: existing.id, ...fields });
+    // The record keeps what the trigger recorded about its event beside the pipeline's parameters.
+    return this.store.updateRun({
+      id: existing.id,
+      ...fields,
+      params: { ...existing.params, ...fields.params },
+    });
   }
 
   /** Polls the run record for a cancel request; the caller's signal cancels too. */

@@ -31,8 +31,10 @@ export { type LoadedPipeline, loadPipelineModule } from "./module-loader.js";
 export { resolveParams } from "./params.js";
 export { PgBossExecutor, type PgBossExecutorOptions } from "./pgboss-executor.js";
 export { DEFAULT_QUEUE, type QueueOptions, type StepJob, type StepJobResult } from "./queue.js";
+export { Scheduler, type SchedulerEvent, type SchedulerOptions } from "./scheduler.js";
 export { inputEnvName } from "./shell.js";
 // Ready-made pipelines (continuous training) and the gate `gyre test` shares with them.
 export * from "./templates/index.js";
 export { TAGS } from "./tracking.js";
+export { createTrigger, dueTick, EVENT_PARAMS, parseCron, type TriggerDefinition } from "./triggers.js";
 export { PipelineWorker, type WorkerOptions } from "./worker.js";

@@ -12,6 +12,7 @@ import { resolveTrackingTarget, withTracking } from "../tracking-store.js";
 import { UsageError } from "../usage-error.js";
 import { pipelineRunReport, pipelineRunTable } from "./pipelines-format.js";
 import { pipelinesResumeCommand, pipelinesRunCommand } from "./pipelines-run.js";
+import { pipelineScheduleCommands } from "./pipelines-schedule.js";
 
 const FOLLOW_POLL_MS = 500;
 const FINAL = new Set<string>(["SUCCEEDED", "FAILED", "CANCELLED"]);
@@ -141,4 +142,5 @@ export const pipelinesCommands: readonly Command[] = [
   pipelinesLogsCommand,
   pipelinesCancelCommand,
   pipelinesResumeCommand,
+  ...pipelineScheduleCommands,
 ];

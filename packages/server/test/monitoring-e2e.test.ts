@@ -292,6 +292,9 @@ describe.each(backends)("monitoring end to end on $name", (backend) => {
     const report = await ok("GET", `${M}/monitors/report`, { name: "churn-quality", format: "html" });
     expect(report.evaluation.number).toBe(2);
     expect(report.report.details.reference).toEqual({ name: "churn-train@1", rows: 10 });
+    const x18 = report.report.details.drift.columns.find((c: { name: string }) => c.name === "x18");
+    expect(x18).toMatchObject({ reference_rows: 10, current_rows: 8 });
+    expect(["ks", "chisquare", "z", "wasserstein", "jensenshannon"]).toContain(x18.method);
     const byVersion = report.report.details.performance.by_version;
     expect(byVersion.map((g: { version: string; arm: string }) => `${g.version}/${g.arm}`)).toEqual([
       "1/primary",
@@ -299,8 +302,12 @@ describe.each(backends)("monitoring end to end on $name", (backend) => {
     ]);
     // The shadow (bias +1) predicts 1 for t ≥ −1: 6 of 8 right.
     expect(byVersion[1].metrics.accuracy).toBe(0.75);
-    expect(report.html).toMatch(/^<!doctype html>/);
-    expect(report.html).not.toMatch(/<script|src=|href=/);
+    expect(report.html).toMatch(/^<!doctype html>/i);
+    // Drift per feature with its distribution plot.
+    expect(report.html).toContain("x18");
+    expect(report.html).toContain("<svg");
+    // No script and nothing fetched: the only links are anchors within the page.
+    expect(report.html).not.toMatch(/<script|src=|href="(?!#)/);
     expect(report.html.length).toBeLessThan(1_000_000);
     expect(report.artifact_uri).toBe("mlflow-artifacts:/monitoring/reports/churn-quality/2");
     const firstReport = await ok("GET", `${M}/monitors/report`, { name: "churn-quality", evaluation: "1" });

@@ -7,7 +7,9 @@ import {
   type RouteRequest,
   type RouteResponse,
 } from "@gyre/core";
+import { reportJson } from "@gyre/data";
 import type { ArtifactStore } from "../artifacts/store.js";
+import { DriftReferences } from "./evaluation/drift.js";
 import { evaluateWindow } from "./evaluation/evaluate.js";
 import { step } from "./hysteresis.js";
 import {
@@ -20,7 +22,7 @@ import {
 } from "./monitor-store.js";
 import type { AlertNotifier } from "./notifier.js";
 import type { ReferenceResolver } from "./reference.js";
-import { buildReport, type MonitorReport, renderReportHtml } from "./report.js";
+import { buildReport, type MonitorReport, renderMonitorHtml } from "./report.js";
 import { checkSchedule, nextRunAfter } from "./schedule.js";
 import type { PredictionStore } from "./store/prediction-store.js";
 
@@ -37,6 +39,9 @@ const REPORT_ROOT = "monitoring/reports";
  * metadata store. `run` is what the scheduler calls too.
  */
 export class MonitoringService {
+  /** Prepared drift references, reused across evaluations. */
+  private readonly drift = new DriftReferences();
+
   constructor(
     private readonly ctx: MonitoringContext,
     private readonly monitors: MonitorStore,
@@ -120,7 +125,11 @@ export class MonitoringService {
     const spec = specOf(row);
     await this.flush();
     const start = end - spec.window_seconds * 1000;
-    const result = await evaluateWindow(spec, start, end, this.store, this.references);
+    const result = await evaluateWindow(spec, start, end, {
+      store: this.store,
+      references: this.references,
+      drift: this.drift,
+    });
     const written = await this.monitors.recordEvaluation(name, {
       windowStart: start,
       windowEnd: end,
@@ -220,8 +229,8 @@ export class MonitoringService {
   private async writeReport(report: MonitorReport): Promise<void> {
     if (!this.artifacts) return;
     const dir = reportDir(report.monitor, report.evaluation);
-    await this.artifacts.write(`${dir}/report.json`, Buffer.from(JSON.stringify(report)));
-    await this.artifacts.write(`${dir}/report.html`, Buffer.from(renderReportHtml(report)));
+    await this.artifacts.write(`${dir}/report.json`, Buffer.from(reportJson(report)));
+    await this.artifacts.write(`${dir}/report.html`, Buffer.from(renderMonitorHtml(report)));
   }
 
   private async readArtifact(path: string): Promise<string> {

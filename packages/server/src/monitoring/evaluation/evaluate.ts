@@ -1,8 +1,9 @@
-import type { DriftReport, monitoring } from "@gyre/core";
+import type { monitoring } from "@gyre/core";
+import type { DriftResult } from "@gyre/data";
 import type { ReferenceOutcome, ReferenceResolver } from "../reference.js";
 import type { LabeledPrediction, PredictionStore } from "../store/prediction-store.js";
 import { type Cell, columnNames, inputColumns } from "./columns.js";
-import { driftOf } from "./drift.js";
+import { type DriftReferences, driftOf } from "./drift.js";
 import { type Operations, operationsOf } from "./operations.js";
 import { type Performance, performanceOf } from "./performance.js";
 import { type Quality, qualityOf } from "./quality.js";
@@ -28,7 +29,9 @@ export interface EvaluationDetails {
   };
   readonly quality: Quality | null;
   readonly operations: Operations;
-  readonly drift: DriftReport | null;
+  readonly drift: DriftResult | null;
+  /** Why drift could not be computed (a bad override, an unreadable reference). */
+  readonly drift_error?: string;
   readonly truncated: boolean;
 }
 
@@ -60,12 +63,17 @@ function groups(rows: readonly LabeledPrediction[]) {
  * data quality and drift against the reference, and operational figures, then checks the
  * thresholds. Shadow answers are in the per-version figures only: clients never saw them.
  */
+export interface EvaluationSources {
+  readonly store: PredictionStore;
+  readonly references: ReferenceResolver;
+  readonly drift: DriftReferences;
+}
+
 export async function evaluateWindow(
   spec: Spec,
   start: number,
   end: number,
-  store: PredictionStore,
-  references: ReferenceResolver,
+  { store, references, drift: driftReferences }: EvaluationSources,
 ): Promise<EvaluationResult> {
   const query = { ...spec.target, start, end };
   const rows = await store.predictions({ ...query, limit: EVALUATION_ROWS });
@@ -89,7 +97,8 @@ export async function evaluateWindow(
 
   let reference: EvaluationDetails["reference"] = { error: "no predictions in the window" };
   let quality: Quality | null = null;
-  let drift: DriftReport | null = null;
+  let drift: DriftResult | null = null;
+  let driftError: string | undefined;
   if (answered.length > 0) {
     const cells: Record<string, Cell>[] = answered.map((r) => inputColumns(r.inputs));
     const columns = columnNames(cells);
@@ -104,10 +113,16 @@ export async function evaluateWindow(
       reference = { name: outcome.data.name, rows: stats.rows };
       quality = qualityOf(cells, columns, stats);
       if (spec.drift.enabled) {
-        drift = await driftOf(outcome.data, cells, columns, {
-          columns: spec.drift.columns,
-          driftShare: spec.drift.drift_share,
-        });
+        try {
+          drift = driftOf(await driftReferences.profile(outcome.data), cells, columns, {
+            columns: spec.drift.columns,
+            driftShare: spec.drift.drift_share,
+            methods: spec.drift.methods,
+            thresholds: spec.drift.column_thresholds,
+          });
+        } catch (error) {
+          driftError = error instanceof Error ? error.message : String(error);
+        }
       }
     } else {
       reference = { error: outcome.reason };
@@ -165,6 +180,7 @@ export async function evaluateWindow(
       quality,
       operations,
       drift,
+      ...(driftError === undefined ? {} : { drift_error: driftError }),
       truncated: rows.length >= EVALUATION_ROWS,
     },
   };

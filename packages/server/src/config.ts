@@ -23,7 +23,8 @@ export const ServerConfig = z.object({
   deploymentPollMs: z.number().int().min(0).default(5000),
   /**
    * Monitoring's prediction store: `postgresql://…`, or a directory of Parquet files
-   * (`parquet:///abs/dir`). Default: `<artifacts>/monitoring/predictions` for a local destination.
+   * (`parquet:///abs/dir`). Default: the metadata database when it is PostgreSQL, else
+   * `<artifacts>/monitoring/predictions` for a local artifact destination.
    */
   predictionStoreUri: z.string().min(1).optional(),
   /** Days of predictions, labels and request counts kept (whole UTC days); 0 keeps everything. */

@@ -3,6 +3,7 @@ import { openArtifactStore } from "./artifacts/service.js";
 import { ServerConfig, type ServerConfigInput } from "./config.js";
 import { createDatasetServices } from "./datasets/services.js";
 import { DatasetStorage, localArtifactRoot } from "./datasets/storage.js";
+import type { DeploymentPeers } from "./deployments/engine.js";
 import { mountDeployments } from "./deployments/mount.js";
 import { createDeploymentServices } from "./deployments/services.js";
 import { createFeatureServices } from "./features/services.js";
@@ -16,7 +17,9 @@ import { createTrackingServices } from "./tracking/services.js";
 
 export { embeddedDefaults, ServerConfig, type ServerConfigInput } from "./config.js";
 export type { DatasetServices } from "./datasets/services.js";
+export type { DeploymentPeers, PeerTarget } from "./deployments/engine.js";
 export { SERVING_PREFIX } from "./deployments/mount.js";
+export type { ResolvedSpec } from "./deployments/resolve.js";
 export type { FeatureServices } from "./features/services.js";
 export { CHECKPOINT_FILE, type IngestResult, ingestJsonlLog } from "./monitoring/index.js";
 export type { AlertCallback, AlertEvent } from "./monitoring/notifier.js";
@@ -56,7 +59,16 @@ export interface Gyre {
   close(): Promise<void>;
 }
 
-export async function createGyre(input: ServerConfigInput): Promise<Gyre> {
+/** What only a caller in the same process can hand over (functions, not configuration). */
+export interface GyreProcessOptions {
+  /** The other processes of `gyre server --serving-workers N`: deployment changes reach them at once. */
+  readonly deploymentPeers?: DeploymentPeers;
+}
+
+export async function createGyre(
+  input: ServerConfigInput,
+  inProcess: GyreProcessOptions = {},
+): Promise<Gyre> {
   const config = ServerConfig.parse(input);
   const database = await openMetadataDatabase(config.backendStoreUri);
   const ctx = { db: database.db, dialect: database.dialect, now: Date.now };
@@ -65,6 +77,7 @@ export async function createGyre(input: ServerConfigInput): Promise<Gyre> {
   const registry = createRegistryServices(ctx, tracking.artifacts);
   const monitoring = createMonitoringServices(ctx, {
     predictionStoreUri: config.predictionStoreUri,
+    metadataStoreUri: config.backendStoreUri,
     artifactRoot: root,
     artifacts: openArtifactStore(config.artifactsDestination),
     datasets: root === undefined ? undefined : new DatasetStorage(root),
@@ -76,6 +89,7 @@ export async function createGyre(input: ServerConfigInput): Promise<Gyre> {
     serve: config.serveDeployments,
     pollMs: config.deploymentPollMs,
     monitoring: monitoring.deployments,
+    peers: inProcess.deploymentPeers,
   });
   const storage = root === undefined ? undefined : new DatasetStorage(root);
   const datasets = createDatasetServices({ ...ctx, storage });

@@ -12,7 +12,8 @@ import type { ScratchStore } from "../src/testing/index.js";
 import { availableBackends } from "./support/backends.js";
 
 /**
- * The loop end to end, on every backend (SQLite + Parquet prediction store; PostgreSQL for both):
+ * The loop end to end, on every backend (SQLite + Parquet prediction store; PostgreSQL for both,
+ * the prediction store defaulting to the metadata database):
  * a registered ONNX model whose source run trained on a registered dataset is deployed with a
  * shadow; predictions go through the server's named deployment into the prediction store; labels
  * arrive later (one corrected: last write wins); a monitor with a hysteresis of two breaches
@@ -115,7 +116,6 @@ describe.each(backends)("monitoring end to end on $name", (backend) => {
       logLevel: false,
       serveDeployments: true,
       deploymentPollMs: 0,
-      ...(backend.name === "postgres" ? { predictionStoreUri: store.uri } : {}),
     });
     baseUrl = await gyre.listen();
     gyre.monitoring.onAlert((e) => {
@@ -186,6 +186,9 @@ describe.each(backends)("monitoring end to end on $name", (backend) => {
   });
 
   it("logs the deployment's predictions (shadow included) with model, version and arm", async () => {
+    expect(gyre.monitoring.store.description).toMatch(
+      backend.name === "postgres" ? /^postgresql:/ : /^parquet:/,
+    );
     await gyre.monitoring.flush();
     const { predictions } = await ok("GET", `${M}/predictions`, { deployment: "churn-prod" });
     expect(predictions).toHaveLength(16);

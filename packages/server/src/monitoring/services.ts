@@ -22,8 +22,12 @@ import type { DeliveryOptions } from "./webhooks.js";
 const DAY_MS = 86_400_000;
 
 export interface MonitoringServicesOptions {
-  /** `postgresql://…` or a directory for Parquet; default `<artifacts>/monitoring/predictions`. */
+  /**
+   * `postgresql://…` or a directory for Parquet. Default: the metadata store's database when it is
+   * PostgreSQL (so every process sharing it shares predictions), else `<artifacts>/monitoring/predictions`.
+   */
   readonly predictionStoreUri: string | undefined;
+  readonly metadataStoreUri: string;
   /** The server's local artifact directory (undefined for a remote artifact destination). */
   readonly artifactRoot: string | undefined;
   /** Where reports are stored. */
@@ -85,7 +89,11 @@ export function createMonitoringServices(
   const ctx: MonitoringContext = { ...base, db: base.db.withTables<MonitoringTables>() };
   const uri =
     options.predictionStoreUri ??
-    (options.artifactRoot === undefined ? undefined : defaultPredictionStoreUri(options.artifactRoot));
+    (ctx.dialect === "postgres"
+      ? options.metadataStoreUri
+      : options.artifactRoot === undefined
+        ? undefined
+        : defaultPredictionStoreUri(options.artifactRoot));
   const store = uri === undefined ? unavailableStore() : openPredictionStore(uri);
   const monitors = new MonitorStore(ctx);
   const references = new ReferenceResolver(

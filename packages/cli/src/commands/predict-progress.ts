@@ -69,6 +69,8 @@ export class Progress {
   constructor(
     private readonly sink: ProgressSink,
     private readonly now: () => number = Date.now,
+    /** Prefix of the plain progress lines (no terminal): the command's name. */
+    private readonly label = "predict",
   ) {
     this.started = now();
   }
@@ -108,7 +110,7 @@ export class Progress {
       this.sink.write(`\r\x1b[2K${progressBar(this.state(), this.sink.columns)}`);
       this.drawn = true;
     } else if (!force) {
-      this.sink.write(`predict: ${progressFigures(this.state())}\n`);
+      this.sink.write(`${this.label}: ${progressFigures(this.state())}\n`);
     }
   }
 

@@ -159,9 +159,11 @@ async function validate(gyre: Gyre, uri: string, suite: unknown, log: (...p: unk
   return results.length;
 }
 
+/** The champion's version number, or undefined when the model or its alias does not exist yet. */
 async function championOf(gyre: Gyre, model: string): Promise<string | undefined> {
   try {
-    return (await gyre.getModelVersionByAlias(model, "champion")).version;
+    const registered = await gyre.getRegisteredModel(model);
+    return registered.aliases?.find((a) => a.alias === "champion")?.version;
   } catch (error) {
     if (error instanceof GyreError && error.code === "RESOURCE_DOES_NOT_EXIST") return undefined;
     throw error;

@@ -176,16 +176,21 @@ def synthetic_cases():
     # Few-valued floats: ≤ 20 reference values, so psi/kl/js bin by value; a value new in current.
     few_ref = rng.integers(0, 12, 3000).astype(float) / 2
     few_cur = np.concatenate([rng.integers(0, 12, 1990).astype(float) / 2, np.full(10, 9.5)])
+    # Full-precision draws: every value distinct (the summaries keep no counts).
+    distinct_ref = rng.gamma(2.0, 1.5, 2500)
+    distinct_cur = rng.gamma(2.2, 1.5, 1800)
     cases.append(
         {
             "name": "synthetic-numerical",
             "numeric": {
                 "shifted": {"reference": encode_numbers(ref), "current": encode_numbers(cur)},
                 "few_values": {"reference": encode_numbers(few_ref), "current": encode_numbers(few_cur)},
+                "distinct": {"reference": encode_numbers(distinct_ref), "current": encode_numbers(distinct_cur)},
             },
             "columns": [
                 column_figures("shifted", "numerical", pd.Series(ref), pd.Series(cur)),
                 column_figures("few_values", "numerical", pd.Series(few_ref), pd.Series(few_cur)),
+                column_figures("distinct", "numerical", pd.Series(distinct_ref), pd.Series(distinct_cur)),
             ],
         }
     )

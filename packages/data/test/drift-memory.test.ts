@@ -189,6 +189,8 @@ describe("columns", () => {
     expect(Array.from(summary.counts!)).toEqual([2, 1, 3]);
     // The radix path (many distinct values) agrees with the built-in sort.
     const big = (numeric("big", 50_000, 7) as { values: Float64Array }).values;
+    // Extremes of every sign and size, including subnormals, among them.
+    big.set([-Number.MAX_VALUE, -1e-300, -5e-324, 5e-324, 1e-300, Number.MAX_VALUE, -1, 1, 0], 100);
     const sorted = summariseColumn({ name: "big", kind: "numeric", values: big });
     expect(sorted.kind === "numeric" && Array.from(sorted.values)).toEqual(
       Array.from(big).sort((a, b) => a - b),

@@ -49,6 +49,16 @@ export function histogramCounts(summary: NumericSummary, edges: Float64Array): F
   const bins = edges.length - 1;
   const out = new Float64Array(bins);
   const values = summary.values;
+  if (summary.counts === undefined) {
+    // Every value once: a bin's count is a difference of positions, found by binary search.
+    let from = lowerBound(values, edges[0]!);
+    for (let b = 0; b < bins; b++) {
+      const to = b === bins - 1 ? upperBound(values, edges[bins]!) : lowerBound(values, edges[b + 1]!);
+      out[b] = Math.max(0, to - from);
+      from = to;
+    }
+    return out;
+  }
   let b = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
@@ -57,6 +67,30 @@ export function histogramCounts(summary: NumericSummary, edges: Float64Array): F
     out[b]! += countAt(summary, i);
   }
   return out;
+}
+
+/** The first position whose value is ≥ x (numpy's searchsorted, side "left"). */
+function lowerBound(values: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The first position whose value is > x (side "right"). */
+function upperBound(values: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**

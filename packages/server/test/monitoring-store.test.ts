@@ -149,6 +149,16 @@ describe.each(backends)("prediction store on $name", (backend) => {
     ]);
   });
 
+  it("reads labels that arrived from the window's first day on (both backends alike)", async () => {
+    // A label for "d" (predicted on day 2) that arrived on day 1: outside a window starting on day 2.
+    await b.store.appendLabels([{ request_id: "d", value: 7 }], DAY1 + 5);
+    const inWindow = await b.store.predictions({ model: "churn", start: DAY2 });
+    expect(inWindow.map((r) => [r.request_id, r.label])).toEqual([["d", null]]);
+    expect(await b.store.predictions({ model: "churn", start: DAY2, labeledOnly: true })).toEqual([]);
+    const whole = await b.store.predictions({ model: "churn", version: "1", start: DAY1 });
+    expect(whole.find((r) => r.request_id === "d")?.label).toBe(7);
+  });
+
   it("reports latency percentiles per version and arm, with request counts merged in", async () => {
     await b.store.appendRequestCounts([
       {

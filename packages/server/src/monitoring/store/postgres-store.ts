@@ -150,9 +150,12 @@ export class PostgresPredictionStore implements PredictionStore {
   async predictions(query: PredictionQuery): Promise<LabeledPrediction[]> {
     await this.init();
     const where = predictionConditions(query);
+    // As the Parquet store: labels that arrived before the window's first day are not read.
+    const labelsFrom =
+      query.start === undefined ? "" : ` AND arrived_at >= ${integer(dayStart(query.start))}`;
     if (query.labeledOnly) {
       where.push(
-        `EXISTS (SELECT 1 FROM monitoring_labels x WHERE x.request_id = p0.request_id AND x."row" = p0."row")`,
+        `EXISTS (SELECT 1 FROM monitoring_labels x WHERE x.request_id = p0.request_id AND x."row" = p0."row"${labelsFrom})`,
       );
     }
     const limit = query.limit ?? DEFAULT_QUERY_LIMIT;
@@ -162,7 +165,7 @@ export class PostgresPredictionStore implements PredictionStore {
                   LIMIT ${integer(limit)}),
        l AS (SELECT DISTINCT ON (request_id, "row") request_id, "row", value, arrived_at
              FROM monitoring_labels
-             WHERE (request_id, "row") IN (SELECT request_id, "row" FROM p)
+             WHERE (request_id, "row") IN (SELECT request_id, "row" FROM p)${labelsFrom}
              ORDER BY request_id, "row", id DESC)
        SELECT p.request_id, p."row", p.ts, p.model, p.deployment, p.version, p.arm, p.latency_ms,
               p.inputs, p.outputs, l.value AS label, l.arrived_at AS label_time

@@ -4,7 +4,9 @@ import {
   compareToReferenceSync,
   type DriftColumnInput,
   DriftWorkers,
+  decodeReferenceProfile,
   driftBetween,
+  encodeReferenceProfile,
   prepareReference,
   prepareReferenceSync,
   summariseColumn,
@@ -195,6 +197,37 @@ describe("columns", () => {
     expect(sorted.kind === "numeric" && Array.from(sorted.values)).toEqual(
       Array.from(big).sort((a, b) => a - b),
     );
+  });
+});
+
+describe("stored reference profiles", () => {
+  it("give the same drift after an encode/decode round trip", () => {
+    const reference = [
+      numeric("a", 8000, 1),
+      { name: "i", kind: "numeric", family: "integer", values: Float64Array.from([1, 2, 2, 3, Number.NaN]) },
+      categorical("c", ["p", "q", "r"], [10, 20, 0]),
+    ] as DriftColumnInput[];
+    const current = [
+      numeric("a", 5000, 2, 0.2),
+      { name: "i", kind: "numeric", family: "integer", values: Float64Array.from([1, 3, 3, 4]) },
+      categorical("c", ["q", "s"], [5, 1]),
+    ] as DriftColumnInput[];
+    const profile = prepareReferenceSync(reference);
+    const bytes = encodeReferenceProfile(profile);
+    // Decoding from an odd offset in a larger buffer still works (arrays are copied out).
+    const shifted = new Uint8Array(bytes.byteLength + 3);
+    shifted.set(bytes, 3);
+    const restored = decodeReferenceProfile(shifted.subarray(3));
+    expect(compareToReferenceSync(restored, current)).toEqual(compareToReferenceSync(profile, current));
+    expect(restored.byName.get("i")?.type).toBe("categorical");
+  });
+
+  it("refuses bytes that are not a profile", () => {
+    expect(() => decodeReferenceProfile(new TextEncoder().encode("hello world, not a profile"))).toThrow(
+      /Not a Gyre drift reference profile: bad signature/,
+    );
+    const bytes = encodeReferenceProfile(prepareReferenceSync([numeric("a", 100, 1)]));
+    expect(() => decodeReferenceProfile(bytes.subarray(0, bytes.byteLength - 16))).toThrow(/truncated/);
   });
 });
 

@@ -35,6 +35,7 @@ export {
   type ReferenceProfile,
   summariseColumn,
 } from "./profile.js";
+export { decodeReferenceProfile, encodeReferenceProfile } from "./profile-codec.js";
 export { compareSummaries, compareToReferenceSync, type DriftResult, type DriftRunOptions } from "./run.js";
 export type { CategoricalSummary, ColumnSummary, NumericSummary } from "./summary.js";
 export { DriftWorkers } from "./workers.js";

@@ -11,6 +11,7 @@ const BENCHMARKS = [
   { name: "serving", entry: "dist/serving/main.js" },
   { name: "ml", entry: "dist/ml/main.js" },
   { name: "monitoring", entry: "dist/monitoring/main.js" },
+  { name: "features", entry: "dist/features/main.js" },
 ];
 
 let failed = false;

@@ -1,3 +1,5 @@
+import cluster from "node:cluster";
+import { resolve } from "node:path";
 import type { ServerConfig } from "@gyre/server";
 import { defineCommand, integerFlag } from "../command.js";
 import { redactCredentials } from "../format/redact.js";
@@ -5,6 +7,7 @@ import { renderPairs } from "../format/table.js";
 import { printLine } from "../io.js";
 import { gyreHome } from "../tracking-store.js";
 import { UsageError } from "../usage-error.js";
+import { runServerWorker, SERVER_WORKER_ENV, ServerCluster } from "./server-cluster.js";
 
 /** pino's name for "no log" is what users will type; the server takes false. */
 const SILENT = "silent";
@@ -21,6 +24,9 @@ export const serverCommand = defineCommand({
     "deployments-poll-seconds": { type: "string", default: "5" },
     "prediction-store-uri": { type: "string" },
     "prediction-retention-days": { type: "string", default: "30" },
+    "feature-online-store": { type: "string" },
+    "feature-repo": { type: "string" },
+    "serving-workers": { type: "string", default: "1" },
   },
   optionHelp: [
     ["--backend-store-uri URI", "sqlite:///path or postgresql://… (default: $GYRE_HOME/gyre.db)"],
@@ -43,8 +49,17 @@ export const serverCommand = defineCommand({
       "--prediction-retention-days N",
       "Keep this many days of predictions and labels; 0: forever (default: 30)",
     ],
+    [
+      "--feature-online-store URI",
+      "Feature store's online store: sqlite:///path or redis://host:port (default: $GYRE_HOME/features-online.db)",
+    ],
+    ["--feature-repo DIR", "Feature repository whose on-demand transformations the server runs"],
+    ["--serving-workers N", "Server processes sharing the port, one per core (default: 1)"],
   ],
   async run({ values }, context) {
+    const workerSetup = context.env[SERVER_WORKER_ENV];
+    if (cluster.isWorker && workerSetup) return runServerWorker(workerSetup);
+    const workers = integerFlag("serving-workers", values["serving-workers"], 1, 256)!;
     // Listen for signals first: a Ctrl+C during start-up still closes the stores cleanly.
     const shutdown = context.untilShutdown();
     const server = await import("@gyre/server");
@@ -66,8 +81,17 @@ export const serverCommand = defineCommand({
         36_500,
       ),
       runMonitors: true,
+      ...(values["feature-online-store"] ? { featureOnlineStoreUri: values["feature-online-store"] } : {}),
+      ...(values["feature-repo"] ? { featureRepository: resolve(values["feature-repo"]) } : {}),
     });
-    const gyre = await server.createGyre(config);
+    const warn = (line: string) => printLine(context.stderr, line);
+    const gyre =
+      workers > 1
+        ? await ServerCluster.start(workers, config, warn).then(({ cluster, url }) => ({
+            listen: async () => url,
+            close: () => cluster.close(),
+          }))
+        : await server.createGyre(config);
     try {
       const url = await gyre.listen();
       printLine(context.stdout, `Gyre ${server.GYRE_VERSION} listening on ${url}`);
@@ -77,6 +101,7 @@ export const serverCommand = defineCommand({
           ["  backend store:", redactCredentials(config.backendStoreUri)],
           ["  artifacts destination:", config.artifactsDestination],
           ["  deployments:", `${url}/serving/{name}/ (invocations, v2, v1)`],
+          ...(workers > 1 ? [["  serving workers:", String(workers)] as [string, string]] : []),
         ]),
       );
       const signal = await shutdown;

@@ -50,6 +50,66 @@ export function checkEntityRows(selection: FeatureSelection, rows: readonly Reco
   }
 }
 
+/** Where each output and transformation input sits, worked out once per selection. */
+interface Plan {
+  readonly views: {
+    readonly name: string;
+    readonly ttlMs: number;
+    readonly keys: readonly string[];
+    readonly features: readonly string[];
+    readonly timestamp: readonly boolean[];
+  }[];
+  readonly outputs: readonly {
+    name: string;
+    view: number;
+    feature: number;
+    transform?: string;
+    output?: string;
+  }[];
+  readonly inputs: ReadonlyMap<string, readonly { name: string; view: number; feature: number }[]>;
+}
+
+const plans = new WeakMap<FeatureSelection, Plan>();
+
+function planOf(selection: FeatureSelection): Plan {
+  const cached = plans.get(selection);
+  if (cached) return cached;
+  const viewIndex = new Map(selection.views.map((s, i) => [s.view.def.name, i]));
+  const slot = (view: string, feature: string) => {
+    const v = viewIndex.get(view)!;
+    return { view: v, feature: selection.views[v]!.features.findIndex((f) => f.name === feature) };
+  };
+  const transforms = new Set(selection.onDemand.map((t) => t.name));
+  const inputs = new Map(
+    selection.onDemand.map((t) => [
+      t.name,
+      t.inputs.flatMap((ref) => {
+        const [view, feature] = ref.split(":") as [string, string];
+        const names =
+          feature === "*" ? [...selection.views[viewIndex.get(view)!]!.view.features.keys()] : [feature];
+        return names.map((name) => ({ name, ...slot(view, name) }));
+      }),
+    ]),
+  );
+  const plan: Plan = {
+    views: selection.views.map(({ view, features }) => ({
+      name: view.def.name,
+      ttlMs: view.def.ttl_seconds * 1000,
+      keys: view.keys.map((k) => k.name),
+      features: features.map((f) => f.name),
+      timestamp: features.map((f) => f.type === "timestamp"),
+    })),
+    outputs: selection.outputs.map((o) =>
+      transforms.has(o.view)
+        ? { name: o.output, view: -1, feature: -1, transform: o.view, output: o.field.name }
+        : { name: o.output, ...slot(o.view, o.field.name) },
+    ),
+    inputs,
+  };
+  plans.set(selection, plan);
+  return plan;
+}
+
 /**
  * Online retrieval: one store round trip for every view and row, then per value a status —
  * MISSING (never materialized, unknown key, feature not written), EXPIRED (event time before
@@ -63,76 +123,71 @@ export async function getOnlineFeatures(
   options: { now: number; transformations: ReadonlyMap<string, Transformation> },
 ): Promise<OnlineResponse> {
   checkEntityRows(selection, rows);
-  const reads: OnlineRead[] = selection.views.map(({ view, features }) => ({
-    view: view.def.name,
-    keys: rows.map((row) => encodeKey(view.keys.map((k) => row[k.name] as KeyValue))),
-    features: features.map((f) => f.name),
+  const plan = planOf(selection);
+  for (const t of selection.onDemand) {
+    if (!options.transformations.has(t.name)) {
+      throw new GyreError(
+        "NOT_IMPLEMENTED",
+        `On-demand transformation '${t.name}' is not loaded in this server: start it with the feature repository that defines it (--feature-repo).`,
+      );
+    }
+  }
+  const reads: OnlineRead[] = plan.views.map((v) => ({
+    view: v.name,
+    keys: rows.map((row) => encodeKey(v.keys.map((k) => row[k] as KeyValue))),
+    features: v.features,
   }));
   const records = await store.read(reads);
   const results: OnlineResult[] = [];
   for (let r = 0; r < rows.length; r++) {
-    const values: Record<string, FeatureValue> = {};
-    const statuses: Record<string, FeatureStatus> = {};
     const times: Record<string, string | null> = {};
     // Per view, per feature: value and status (outputs and transformation inputs alike).
-    const byView = new Map<string, { value: FeatureValue; status: FeatureStatus }[]>();
-    for (const [v, { view, features }] of selection.views.entries()) {
+    const slotValues: FeatureValue[][] = [];
+    const slotStatuses: FeatureStatus[][] = [];
+    for (let v = 0; v < plan.views.length; v++) {
+      const view = plan.views[v]!;
       const record = records[v]![r];
-      const ttl = view.def.ttl_seconds;
-      const expired = record !== undefined && ttl > 0 && record.eventTime < options.now - ttl * 1000;
-      times[view.def.name] = record === undefined ? null : isoOfMillis(record.eventTime);
-      byView.set(
-        view.def.name,
-        features.map((f) => {
-          const stored = record?.values[f.name];
-          if (stored === undefined) return { value: null, status: "MISSING" };
-          if (expired) return { value: null, status: "EXPIRED" };
-          const value = f.type === "timestamp" && typeof stored === "number" ? isoOfMillis(stored) : stored;
-          return { value, status: "PRESENT" };
-        }),
-      );
+      const expired = record !== undefined && view.ttlMs > 0 && record.eventTime < options.now - view.ttlMs;
+      times[view.name] = record === undefined ? null : isoOfMillis(record.eventTime);
+      const values: FeatureValue[] = new Array(view.features.length);
+      const statuses: FeatureStatus[] = new Array(view.features.length);
+      for (let f = 0; f < view.features.length; f++) {
+        const stored = record?.values[view.features[f]!];
+        if (stored === undefined) {
+          values[f] = null;
+          statuses[f] = "MISSING";
+        } else if (expired) {
+          values[f] = null;
+          statuses[f] = "EXPIRED";
+        } else {
+          values[f] = view.timestamp[f] && typeof stored === "number" ? isoOfMillis(stored) : stored;
+          statuses[f] = "PRESENT";
+        }
+      }
+      slotValues.push(values);
+      slotStatuses.push(statuses);
     }
-    const featureOf = (view: string, name: string) => {
-      const index = selection.views
-        .find((s) => s.view.def.name === view)!
-        .features.findIndex((f) => f.name === name);
-      return byView.get(view)![index]!;
-    };
     const computed = new Map<string, Record<string, FeatureValue | undefined>>();
     for (const t of selection.onDemand) {
-      const fn = options.transformations.get(t.name);
-      if (!fn) {
-        throw new GyreError(
-          "NOT_IMPLEMENTED",
-          `On-demand transformation '${t.name}' is not loaded in this server: start it with the feature repository that defines it (--feature-repo).`,
-        );
-      }
       const input: Record<string, FeatureValue> = {};
-      for (const ref of t.inputs) {
-        const [view, feature] = ref.split(":") as [string, string];
-        const names =
-          feature === "*"
-            ? selection.views.find((s) => s.view.def.name === view)!.view.features.keys()
-            : [feature];
-        for (const name of names) {
-          const got = featureOf(view, name);
-          input[name] = got.status === "PRESENT" ? got.value : null;
-        }
+      for (const i of plan.inputs.get(t.name)!) {
+        input[i.name] =
+          slotStatuses[i.view]![i.feature] === "PRESENT" ? slotValues[i.view]![i.feature]! : null;
       }
       for (const field of t.request)
         input[field.name] = (rows[r]![field.name] as FeatureValue | undefined) ?? null;
-      computed.set(t.name, await fn(input));
+      computed.set(t.name, await options.transformations.get(t.name)!(input));
     }
-    for (const out of selection.outputs) {
-      const output = computed.get(out.view);
-      if (output) {
-        const value = output[out.field.name];
-        values[out.output] = value ?? null;
-        statuses[out.output] = value === undefined || value === null ? "MISSING" : "PRESENT";
+    const values: Record<string, FeatureValue> = {};
+    const statuses: Record<string, FeatureStatus> = {};
+    for (const out of plan.outputs) {
+      if (out.transform !== undefined) {
+        const value = computed.get(out.transform)![out.output!];
+        values[out.name] = value ?? null;
+        statuses[out.name] = value === undefined || value === null ? "MISSING" : "PRESENT";
       } else {
-        const got = featureOf(out.view, out.field.name);
-        values[out.output] = got.value;
-        statuses[out.output] = got.status;
+        values[out.name] = slotValues[out.view]![out.feature]!;
+        statuses[out.name] = slotStatuses[out.view]![out.feature]!;
       }
     }
     results.push({ values, statuses, event_timestamps: times });

@@ -22,6 +22,7 @@ export class SqliteOnlineStore implements OnlineStore {
   private readonly upsert: Database.Statement;
   private readonly select: Database.Statement;
   private readonly writeBatch: (view: string, rows: readonly OnlineRow[]) => void;
+  private readonly readTogether: (reads: readonly OnlineRead[]) => (OnlineRecord | undefined)[][];
 
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -46,6 +47,7 @@ export class SqliteOnlineStore implements OnlineStore {
     this.select = this.db
       .prepare("SELECT event_time, payload FROM online_features WHERE view = ? AND entity_key = ?")
       .raw();
+    this.readTogether = this.db.transaction((reads: readonly OnlineRead[]) => this.readEach(reads));
     this.writeBatch = this.db.transaction((view: string, rows: readonly OnlineRow[]) => {
       for (const row of rows) {
         this.upsert.run(
@@ -64,6 +66,13 @@ export class SqliteOnlineStore implements OnlineStore {
   }
 
   async read(reads: readonly OnlineRead[]): Promise<(OnlineRecord | undefined)[][]> {
+    // One read transaction for several lookups: SQLite then takes its WAL read lock once, not per row.
+    return reads.length === 1 && reads[0]!.keys.length === 1
+      ? this.readEach(reads)
+      : this.readTogether(reads);
+  }
+
+  private readEach(reads: readonly OnlineRead[]): (OnlineRecord | undefined)[][] {
     return reads.map((r) => r.keys.map((key) => this.readOne(r.view, key, r.features)));
   }
 

@@ -1,0 +1,132 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { Gyre } from "@gyre/sdk";
+import { httpRequests } from "../serving/bodies.js";
+import { type Figures, measure } from "../serving/measure.js";
+import { GYRE_MAIN, type ServerProcess } from "../serving/processes.js";
+
+export interface OnlineFigures extends Figures {
+  /** Materialization of every view: source rows read and entities written per second. */
+  materialize: {
+    seconds: number;
+    rows_read: number;
+    entities_written: number;
+    rows_per_s: number;
+    entities_per_s: number;
+  };
+  /** One request, checked once: every value PRESENT. */
+  features_per_request: number;
+}
+
+/** `gyre server` on a free port with the given online store; resolves once it listens. */
+function startServer(dir: string, onlineStore: string): Promise<ServerProcess> {
+  const args = [
+    GYRE_MAIN,
+    "server",
+    "--port",
+    "0",
+    "--backend-store-uri",
+    `sqlite:///${dir}/gyre.db`,
+    "--artifacts-destination",
+    `${dir}/artifacts`,
+    "--log-level",
+    "silent",
+    "--deployments-poll-seconds",
+    "0",
+    "--feature-online-store",
+    onlineStore,
+  ];
+  const child: ChildProcess = spawn(process.execPath, args, {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, GYRE_HOME: dir },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stderr?.on("data", (chunk) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+  return new Promise((resolve, reject) => {
+    void exited.then((code) => reject(new Error(`gyre server exited with ${code}: ${stderr}`)));
+    child.stdout?.on("data", (chunk) => {
+      stdout += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(stdout);
+      if (!match) return;
+      const url = match[1]!;
+      resolve({
+        pid: child.pid!,
+        url,
+        port: Number(new URL(url).port),
+        output: () => ({ stdout, stderr }),
+        async stop() {
+          child.kill("SIGTERM");
+          return exited;
+        },
+      });
+    });
+  });
+}
+
+/**
+ * The online path end to end against one online store: apply `names.length` views into one
+ * 50-feature service, materialize them (timed), then load `POST /api/2.0/gyre/features/online`
+ * with 1 entity × every feature at 50 connections (bench/serving's raw-socket load generator).
+ */
+export async function onlineBenchmark(options: {
+  dir: string;
+  onlineStore: string;
+  files: string[];
+  names: string[][];
+  entities: number;
+  rowsPerEntity: number;
+  seconds: number;
+}): Promise<OnlineFigures> {
+  const server = await startServer(options.dir, options.onlineStore);
+  try {
+    const gyre = new Gyre({ trackingUri: server.url, maxRetries: 0 });
+    await gyre.features.apply({
+      entities: [{ name: "driver", join_keys: [{ name: "driver_id", type: "int64" }] }],
+      sources: options.files.map((path, v) => ({ name: `source_${v}`, path })),
+      feature_views: options.names.map((features, v) => ({
+        name: `view_${v}`,
+        entities: ["driver"],
+        source: `source_${v}`,
+        features: features.map((name) => ({ name, type: "float64" as const })),
+      })),
+      feature_services: [{ name: "all", features: options.names.map((_, v) => `view_${v}:*`) }],
+    });
+    const started = performance.now();
+    const job = await gyre.features.materialize({
+      start: "2024-01-01T00:00:00Z",
+      end: "2025-01-01T00:00:00Z",
+      batchSize: 10_000,
+      pollMs: 100,
+    });
+    const seconds = (performance.now() - started) / 1000;
+    const written = job.views.reduce((sum, v) => sum + v.written, 0);
+    const read = options.entities * options.rowsPerEntity * options.files.length;
+    const check = await gyre.features.getOnline({ entities: [{ driver_id: 1 }], featureService: "all" });
+    const statuses = Object.values(check.results[0]!.statuses);
+    if (statuses.some((s) => s !== "PRESENT"))
+      throw new Error(`online check: ${JSON.stringify(check.results[0])}`);
+    const bodies = Array.from({ length: 1000 }, (_, i) =>
+      JSON.stringify({ entities: [{ driver_id: (i * 7919) % options.entities }], feature_service: "all" }),
+    );
+    const { figures } = await measure(server, {
+      requests: httpRequests("/api/2.0/gyre/features/online", bodies),
+      durationMs: options.seconds * 1000,
+    });
+    return {
+      ...figures,
+      features_per_request: statuses.length,
+      materialize: {
+        seconds: Math.round(seconds * 100) / 100,
+        rows_read: read,
+        entities_written: written,
+        rows_per_s: Math.round(read / seconds),
+        entities_per_s: Math.round(written / seconds),
+      },
+    };
+  } finally {
+    await server.stop();
+  }
+}

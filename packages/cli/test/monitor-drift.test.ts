@@ -115,6 +115,7 @@ describe("gyre monitor drift", () => {
     const page = readFileSync(html, "utf8");
     expect(page.split('<article id="col-')).toHaveLength(3);
     expect(page).not.toContain("<script");
+    expect(page).toContain('<section id="quality"><h2>Data quality</h2><h3>Missing values and new categories</h3>');
   });
 
   it("reads Parquet as it reads CSV: the same figures", async () => {

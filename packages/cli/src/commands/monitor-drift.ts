@@ -16,6 +16,7 @@ import {
   readDriftFiles,
   renderReportHtml,
   reportJson,
+  type TableSection,
 } from "@gyre/data";
 import { defineCommand } from "../command.js";
 import { printLine } from "../io.js";
@@ -81,6 +82,7 @@ export const monitorDriftCommand = defineCommand({
       reference: { name: settings.reference, rows: data.reference.rows },
       current: { name: settings.current, rows: data.current.rows },
       drift,
+      quality: [qualityTable(drift)],
     };
     if (settings.html) await writeFile(settings.html, renderReportHtml(report));
     if (values.json) {
@@ -93,6 +95,30 @@ export const monitorDriftCommand = defineCommand({
     }
   },
 });
+
+/** Missing values per side and new categories per tested column, for the HTML report. */
+function qualityTable(drift: DriftResult): TableSection {
+  const share = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
+  return {
+    kind: "table",
+    title: "Missing values and new categories",
+    headers: [
+      "column",
+      "missing (reference)",
+      "missing (current)",
+      "new categories",
+      "rows in new categories",
+    ],
+    rows: drift.columns.map((c) => [
+      c.name,
+      share(c.reference_missing, c.reference_rows + c.reference_missing),
+      share(c.current_missing, c.current_rows + c.current_missing),
+      c.new_categories?.distinct ?? null,
+      c.new_categories ? c.new_categories.share : null,
+    ]),
+    breaches: drift.columns.map((c) => (c.new_categories?.distinct ?? 0) > 0),
+  };
+}
 
 interface Settings {
   reference: string;

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCli } from "../src/cli.js";
+import { runCliCaptured } from "./support/run-cli.js";
 
 /**
  * `gyre monitor drift` on the CSV samples of @gyre/data's drift fixtures: text and JSON output, the
@@ -16,20 +16,8 @@ const scipy = JSON.parse(readFileSync(join(FIXTURES, "drift-methods.json"), "utf
 const scratch = mkdtempSync(join(tmpdir(), "gyre-monitor-drift-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-async function gyre(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(["monitor", "drift", ...args], {
-    env: {},
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    untilShutdown: () => new Promise(() => {}),
-  });
-  return { code, stdout, stderr };
+function gyre(...args: string[]) {
+  return runCliCaptured(["monitor", "drift", ...args]);
 }
 
 const FLIGHTS = [
@@ -115,7 +103,9 @@ describe("gyre monitor drift", () => {
     const page = readFileSync(html, "utf8");
     expect(page.split('<article id="col-')).toHaveLength(3);
     expect(page).not.toContain("<script");
-    expect(page).toContain('<section id="quality"><h2>Data quality</h2><h3>Missing values and new categories</h3>');
+    expect(page).toContain(
+      '<section id="quality"><h2>Data quality</h2><h3>Missing values and new categories</h3>',
+    );
   });
 
   it("reads Parquet as it reads CSV: the same figures", async () => {

@@ -123,6 +123,27 @@ export class MonitoringClient {
     ).alerts;
   }
 
+  /** Exact TreeSHAP attributions of one logged prediction of a @gyre/ml tree model. */
+  explain(requestId: string, options: { row?: number; version?: string } = {}) {
+    return this.client.call(monitoring.explainPrediction, { request_id: requestId, ...options });
+  }
+
+  /** Permutation importance of a model version on its labeled predictions (default the last 7 days). */
+  importance(
+    model: string,
+    version: string | number,
+    options: { start?: number; end?: number; nRepeats?: number; seed?: number } = {},
+  ) {
+    return this.client.call(monitoring.computeImportance, {
+      model,
+      version: String(version),
+      ...(options.start === undefined ? {} : { start_time: options.start }),
+      ...(options.end === undefined ? {} : { end_time: options.end }),
+      ...(options.nRepeats === undefined ? {} : { n_repeats: options.nRepeats }),
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
+    });
+  }
+
   async acknowledgeAlert(id: number, user?: string): Promise<monitoring.Alert> {
     return (
       await this.client.call(monitoring.acknowledgeAlert, {

@@ -7,6 +7,7 @@ import type { DeploymentPeers } from "./deployments/engine.js";
 import { mountDeployments } from "./deployments/mount.js";
 import { createDeploymentServices } from "./deployments/services.js";
 import { createFeatureServices } from "./features/services.js";
+import { installFeatureServing } from "./features/serving.js";
 import { featureServerOptions } from "./features/startup.js";
 import { buildApp, type GyreServices } from "./http/app.js";
 import { createMonitoringServices, type MonitoringServices } from "./monitoring/services.js";
@@ -80,6 +81,7 @@ export async function createGyre(
     metadataStoreUri: config.backendStoreUri,
     artifactRoot: root,
     artifacts: openArtifactStore(config.artifactsDestination),
+    artifactService: tracking.artifacts,
     datasets: root === undefined ? undefined : new DatasetStorage(root),
     schedule: config.runMonitors,
     pollMs: config.monitorPollMs,
@@ -108,7 +110,16 @@ export async function createGyre(
     monitoring: monitoring.api,
   };
   const app = await buildApp(services, { logLevel: config.logLevel, bodyLimitBytes: config.bodyLimitBytes });
-  if (deployments.engine) await mountDeployments(app, deployments.engine);
+  if (deployments.engine) {
+    const engine = deployments.engine;
+    // Deployments naming a feature service get their features before the model runs.
+    installFeatureServing(app, features, {
+      revisionOf: (name) => engine.revisionOf(name),
+      featureServiceOf: async (name) =>
+        (await deployments.api.getDeployment({ name })).deployment.spec.feature_service,
+    });
+    await mountDeployments(app, engine);
+  }
   monitoring.setLogger(app.log);
   return {
     config,

@@ -4,27 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../cli/src/cli.js";
+
 import { JsonlDaySink } from "../../serving/src/index.js";
 import { createGyre, type Gyre } from "../src/index.js";
 import { type ScratchStore, scratchSqliteStore } from "../src/testing/index.js";
-
-/** The CLI run in this process (no spawn per command): exit code and what it printed. */
-async function gyreCli(args: string[], env: Record<string, string>) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, {
-    env,
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    untilShutdown: () => new Promise(() => {}),
-  });
-  return { code, stdout, stderr };
-}
+import { gyreCli } from "./monitoring-support.js";
 
 /** `gyre labels log` and `gyre monitor …` against a running server, and `gyre monitor ingest` in-process. */
 describe("monitoring CLI", () => {

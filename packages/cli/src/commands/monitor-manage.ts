@@ -4,6 +4,7 @@ import { defineCommand, integerFlag, TRACKING_OPTION_HELP, TRACKING_OPTIONS } fr
 import { type CliContext, printJson, printLine } from "../io.js";
 import { resolveTrackingTarget, withTracking } from "../tracking-store.js";
 import { UsageError } from "../usage-error.js";
+import { monitorExplainCommand, monitorImportanceCommand } from "./monitor-explain.js";
 import { describeEvaluation, describeMonitor, renderAlerts, renderMonitorList } from "./monitor-format.js";
 import { specFromFlags, timeOf } from "./monitor-spec.js";
 
@@ -216,4 +217,6 @@ export const monitorManageCommands = [
   monitorReportCommand,
   monitorAlertsCommand,
   monitorAckCommand,
+  monitorExplainCommand,
+  monitorImportanceCommand,
 ];

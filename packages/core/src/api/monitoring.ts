@@ -377,6 +377,61 @@ export const acknowledgeAlert = defineRoute({
   response: z.object({ alert: Alert }),
 });
 
+export const explainPrediction = defineRoute({
+  operation: "explainPrediction",
+  methods: ["GET"],
+  path: `${BASE}/explain`,
+  tag: TAG,
+  summary:
+    "Exact TreeSHAP attributions of one logged prediction of a tree model trained with @gyre/ml (its pipeline.json): per model feature and output, with the expected value.",
+  request: z.object({
+    request_id: requiredString(),
+    row: int32().optional(),
+    /** Which answer when several versions gave one (shadows); default the primary's. */
+    version: z.string().min(1).optional(),
+  }),
+  response: z.object({
+    request_id: z.string(),
+    row: z.number().int(),
+    model: z.string(),
+    version: z.string(),
+    /** Raw model outputs explained (class fractions for forests, log-odds for boosting). */
+    outputs: z.array(z.string()),
+    expected_value: z.array(z.number()),
+    /** Sorted by the largest absolute contribution first; values[k] is for outputs[k]. */
+    attributions: z.array(z.object({ feature: z.string(), values: z.array(z.number()) })),
+  }),
+});
+
+export const computeImportance = defineRoute({
+  operation: "computeImportance",
+  methods: ["POST"],
+  path: `${BASE}/importance`,
+  tag: TAG,
+  summary:
+    "Permutation importance of a model version (trained with @gyre/ml) on its labeled production predictions in a window: the score drop when each input column is shuffled.",
+  request: z.object({
+    model: requiredString(),
+    version: z
+      .union([z.string().regex(/^\d+$/, "a version is a number"), z.number().int().positive()])
+      .transform(String),
+    /** ms since the epoch; default the last 7 days. */
+    start_time: int64().optional(),
+    end_time: int64().optional(),
+    n_repeats: z.number().int().min(1).max(50).default(5),
+    seed: z.number().int().default(0),
+  }),
+  response: z.object({
+    model: z.string(),
+    version: z.string(),
+    rows: z.number().int(),
+    /** accuracy (classifiers) or r2 (regressors). */
+    metric: z.string(),
+    baseline_score: z.number(),
+    importances: z.array(z.object({ feature: z.string(), mean: z.number(), std: z.number() })),
+  }),
+});
+
 export const monitoringRoutes = [
   logLabels,
   searchPredictions,
@@ -389,4 +444,6 @@ export const monitoringRoutes = [
   getMonitorReport,
   listAlerts,
   acknowledgeAlert,
+  explainPrediction,
+  computeImportance,
 ] as const;

@@ -17,5 +17,7 @@ export function monitoringHandlers(s: MonitoringService): Handlers<typeof monito
     getMonitorReport: (r) => s.getMonitorReport(r),
     listAlerts: (r) => s.listAlerts(r),
     acknowledgeAlert: (r, c) => s.acknowledgeAlert(r, actorOf(r, c.user)),
+    explainPrediction: (r) => s.explainPrediction(r),
+    computeImportance: (r) => s.computeImportance(r),
   };
 }

@@ -11,6 +11,7 @@ import { reportJson } from "@gyre/data";
 import type { ArtifactStore } from "../artifacts/store.js";
 import { DriftReferences } from "./evaluation/drift.js";
 import { evaluateWindow } from "./evaluation/evaluate.js";
+import type { Explanations } from "./explain.js";
 import { step } from "./hysteresis.js";
 import {
   alertOf,
@@ -49,9 +50,20 @@ export class MonitoringService {
     private readonly references: ReferenceResolver,
     private readonly artifacts: ArtifactStore | undefined,
     private readonly notifier: AlertNotifier,
+    private readonly explanations: Explanations,
     /** Writes out what this process's deployments answered, so an evaluation sees all of it. */
     private readonly flush: () => Promise<void> = async () => {},
   ) {}
+
+  async explainPrediction(req: Req<"explainPrediction">): Promise<Res<"explainPrediction">> {
+    await this.flush();
+    return this.explanations.explain(req);
+  }
+
+  async computeImportance(req: Req<"computeImportance">): Promise<Res<"computeImportance">> {
+    await this.flush();
+    return this.explanations.importance(req, this.ctx.now());
+  }
 
   async logLabels(req: Req<"logLabels">): Promise<Res<"logLabels">> {
     return { stored: await this.store.appendLabels(req.labels, this.ctx.now()) };

@@ -1,11 +1,13 @@
 import path from "node:path";
 import { GyreError } from "@gyre/core";
 import type { Kysely } from "kysely";
+import type { ArtifactService } from "../artifacts/service.js";
 import type { ArtifactStore } from "../artifacts/store.js";
 import type { DatasetStorage } from "../datasets/storage.js";
 import type { EngineMonitoring } from "../deployments/engine.js";
 import type { SqlDialect } from "../store/database.js";
 import type { Schema } from "../store/schema.js";
+import { Explanations } from "./explain.js";
 import { RequestCounter } from "./ingest/request-counter.js";
 import { StoreSink } from "./ingest/serving-sink.js";
 import { type MonitoringContext, MonitorStore } from "./monitor-store.js";
@@ -32,6 +34,8 @@ export interface MonitoringServicesOptions {
   readonly artifactRoot: string | undefined;
   /** Where reports are stored. */
   readonly artifacts: ArtifactStore | undefined;
+  /** Model files (explanations read a version's pipeline.json). */
+  readonly artifactService?: ArtifactService | undefined;
   readonly datasets: DatasetStorage | undefined;
   /** Run scheduled monitors and maintenance in this process (`gyre server`). */
   readonly schedule: boolean;
@@ -107,8 +111,16 @@ export function createMonitoringServices(
   );
   const notifier = new AlertNotifier(options.webhooks);
   let logger: MonitoringLogger | undefined;
-  const api = new MonitoringService(ctx, monitors, store, references, options.artifacts, notifier, () =>
-    flush(),
+  const explanations = new Explanations(ctx.db, options.artifactService, store);
+  const api = new MonitoringService(
+    ctx,
+    monitors,
+    store,
+    references,
+    options.artifacts,
+    notifier,
+    explanations,
+    () => flush(),
   );
   let counter: RequestCounter | undefined;
   let flushLog: (() => Promise<void>) | undefined;

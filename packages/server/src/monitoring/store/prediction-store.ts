@@ -53,6 +53,8 @@ export interface RequestCountRow {
 
 /** Which predictions: every field narrows; `start` inclusive, `end` exclusive (ms). */
 export interface PredictionQuery {
+  /** One request's rows (every version that answered it). */
+  readonly requestId?: string | undefined;
   readonly model?: string | undefined;
   readonly deployment?: string | undefined;
   readonly version?: string | undefined;

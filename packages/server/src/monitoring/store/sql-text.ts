@@ -27,6 +27,7 @@ export const unblank = (value: unknown): string | null =>
  * (same text on both backends).
  */
 export function predictionConditions(query: {
+  requestId?: string | undefined;
   model?: string | undefined;
   deployment?: string | undefined;
   version?: string | undefined;
@@ -35,6 +36,7 @@ export function predictionConditions(query: {
   end?: number | undefined;
 }): string[] {
   const where: string[] = [];
+  if (query.requestId !== undefined) where.push(`request_id = ${literal(query.requestId)}`);
   if (query.model !== undefined) where.push(`model = ${literal(query.model)}`);
   if (query.deployment !== undefined) where.push(`deployment = ${literal(query.deployment)}`);
   if (query.version !== undefined) where.push(`version = ${literal(query.version)}`);

@@ -36,9 +36,11 @@ export type HistGradientBoostingParams = {
   readonly tol: number;
   readonly seed: number;
   /**
-   * Threads for multiclass fits: an iteration's per-class trees are grown on worker threads over
-   * shared memory (same model for any thread count). Binary and regression fits grow one tree per
-   * iteration and stay on the calling thread.
+   * Threads (same model for any thread count). Multiclass fits grow an iteration's per-class trees
+   * on worker threads over shared memory. Binary and regression fits, one tree per iteration, share
+   * each tree's row work (gradients, root histogram, partition and smaller-child histogram of every
+   * node above 16,384 rows) in halves between the calling thread and one worker; more than 2 threads
+   * then change nothing.
    */
   readonly threads: number;
 };

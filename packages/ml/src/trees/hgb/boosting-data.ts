@@ -84,3 +84,18 @@ function packRows(bins: Uint8Array, n: number, d: number, words: number): Uint32
   }
   return packed;
 }
+
+/** The same data with its bins in shared memory, for worker threads. */
+export function sharedBoostingData(data: BoostingData): BoostingData {
+  const shared = <T extends Uint8Array | Uint32Array>(a: T, make: (b: SharedArrayBuffer) => T): T => {
+    if (a.buffer instanceof SharedArrayBuffer) return a;
+    const copy = make(new SharedArrayBuffer(a.byteLength));
+    copy.set(a);
+    return copy;
+  };
+  return {
+    ...data,
+    bins: shared(data.bins, (b) => new Uint8Array(b)),
+    packed: shared(data.packed, (b) => new Uint32Array(b)),
+  };
+}

@@ -1,16 +1,8 @@
 import type { FlatTree } from "../flat-tree.js";
-import { partitionInto } from "../partition.js";
 import { codeBitsetFromBins, TreeBuilder } from "../tree-builder.js";
 import type { BoostingData } from "./boosting-data.js";
-import {
-  buildHistogram,
-  buildRootHistogram,
-  type GatherBuffers,
-  gatherBuffers,
-  rootCounts,
-  SLOT,
-  subtractHistogram,
-} from "./histograms.js";
+import { rootCounts, SLOT, setRootCounts, subtractHistogram } from "./histograms.js";
+import { type NodeHalves, SerialHalves } from "./node-halves.js";
 import { emptySplit, SplitFinder, type SplitInfo } from "./split-finder.js";
 
 /**
@@ -19,8 +11,10 @@ import { emptySplit, SplitFinder, type SplitInfo } from "./split-finder.js";
  * split has positive gain. Each node owns a contiguous range of row indices; a split moves its range,
  * partitioned, into a second buffer (the children's sizes are known from the histogram, so no scratch
  * copy is needed); only the smaller child's histogram is built from rows, the larger child's is the
- * parent's minus it. After growth, each leaf's shrunk value is added to its rows' raw predictions
- * straight from the partition, so training rows are never re-traversed.
+ * parent's minus it. Whether each child will be split is known before partitioning (from sizes,
+ * depth and the leaf count), so no histogram is built for two leaves. After growth, each leaf's shrunk
+ * value is added to its rows' raw predictions straight from the partition, so training rows are never
+ * re-traversed. The row-proportional work goes through `NodeHalves` (one thread or two).
  */
 export interface GrowerParams {
   readonly maxLeafNodes: number | null;
@@ -33,6 +27,8 @@ export interface GrowerParams {
 
 interface GrowingNode {
   readonly id: number;
+  /** Which row buffer holds rows[start, end) of this node (children live in the parent's other one). */
+  readonly rows: number;
   readonly start: number;
   readonly end: number;
   readonly depth: number;
@@ -40,19 +36,11 @@ interface GrowingNode {
   readonly sumHessian: number;
   /** Unshrunk value (0 for the root, as scikit-learn: it only offsets the root's gains). */
   readonly value: number;
-  /** The row buffer holding rows[start, end) of this node (children live in the parent's other one). */
-  readonly rows: Uint32Array;
   hist: Float64Array | null;
   readonly split: SplitInfo;
 }
 
 export class BoostingGrower {
-  /** Two row-index buffers: a split moves its node's rows from one to the other, partitioned. */
-  private readonly rows: Uint32Array;
-  private readonly otherRows: Uint32Array;
-  private readonly gathered: GatherBuffers;
-  /** Per bin of the split feature: 1 when its rows go left (rebuilt for every split). */
-  private readonly goesLeft = new Uint8Array(256);
   private readonly finder: SplitFinder;
   private readonly freeHistograms: Float64Array[] = [];
   private readonly rootCounts: Float64Array;
@@ -61,12 +49,9 @@ export class BoostingGrower {
   constructor(
     private readonly data: BoostingData,
     private readonly params: GrowerParams,
-    private readonly constantHessian: boolean,
+    constantHessian: boolean,
+    private readonly halves: NodeHalves = new SerialHalves(data, constantHessian),
   ) {
-    const n = data.nRows;
-    this.rows = new Uint32Array(n);
-    this.otherRows = new Uint32Array(n);
-    this.gathered = gatherBuffers(data);
     this.rootCounts = rootCounts(data);
     this.finder = new SplitFinder(data, {
       l2: params.l2,
@@ -84,33 +69,56 @@ export class BoostingGrower {
   grow(gradientHessian: Float64Array, raw: Float64Array, offset: number): FlatTree {
     const n = this.data.nRows;
     const gh = gradientHessian.subarray(2 * offset, 2 * (offset + n));
-    const { rows, params } = this;
+    const { params, halves } = this;
+    const rows = halves.rows[0]!;
     for (let i = 0; i < n; i++) rows[i] = i;
     const builder = new TreeBuilder(1, 2 * (params.maxLeafNodes ?? 64));
     const leaves: GrowingNode[] = [];
     const splittable: GrowingNode[] = [];
 
-    let sumGradient = 0;
-    let sumHessian = 0;
-    for (let i = 0; i < n; i++) sumGradient += gh[2 * i]!;
-    if (this.constantHessian) sumHessian = n;
-    else for (let i = 0; i < n; i++) sumHessian += gh[2 * i + 1]!;
-    const root = this.node(builder.addNode(), rows, 0, n, 0, sumGradient, sumHessian, 0);
+    const rootHist = this.takeHistogram();
+    const [sumGradient, sumHessian] = halves.root(gh, rootHist);
+    const root = this.node(builder.addNode(), 0, 0, n, 0, sumGradient, sumHessian, 0);
     if (n < 2 * params.minSamplesLeaf || sumHessian < params.minHessianToSplit) {
+      this.freeHistograms.push(rootHist);
       leaves.push(root);
     } else {
-      root.hist = this.takeHistogram();
-      buildRootHistogram(this.data, gh, this.constantHessian, this.rootCounts, root.hist);
+      setRootCounts(rootHist, this.rootCounts);
+      root.hist = rootHist;
       this.findSplitOrFinalize(root, leaves, splittable);
     }
 
     while (splittable.length > 0) {
       const node = popBestNode(splittable);
       const split = node.split;
-      const childRows = this.partition(node, split);
       // Counts are float sums of whole numbers; | 0 keeps the row positions small integers for V8.
-      const mid = node.start + (split.nLeft | 0);
+      const nLeft = split.nLeft | 0;
+      const mid = node.start + nLeft;
       const depth = node.depth + 1;
+
+      let leftIsLeaf = false;
+      let rightIsLeaf = false;
+      let lastSplit = false;
+      if (params.maxLeafNodes !== null && leaves.length + splittable.length + 2 >= params.maxLeafNodes) {
+        lastSplit = true;
+        leftIsLeaf = rightIsLeaf = true;
+      } else if (params.maxDepth !== null && depth >= params.maxDepth) {
+        leftIsLeaf = rightIsLeaf = true;
+      } else {
+        leftIsLeaf = mid - node.start < 2 * params.minSamplesLeaf;
+        rightIsLeaf = node.end - mid < 2 * params.minSamplesLeaf;
+      }
+      const needHistograms = !leftIsLeaf || !rightIsLeaf;
+      const smallIsLeft = mid - node.start < node.end - mid;
+      const smallHist = needHistograms ? this.takeHistogram() : null;
+      this.setGoesLeft(split);
+      halves.split(
+        gh,
+        { from: node.rows, start: node.start, end: node.end, nLeft, feature: split.feature, smallIsLeft },
+        smallHist,
+      );
+
+      const childRows = 1 - node.rows;
       const left = this.node(
         builder.addNode(),
         childRows,
@@ -135,29 +143,20 @@ export class BoostingGrower {
       if (this.data.hasMissing[split.feature] === 0) split.missingGoesLeft = split.nLeft > split.nRight;
       this.recordSplit(builder, node, split, left.id, right.id);
 
-      let leftIsLeaf = false;
-      let rightIsLeaf = false;
-      const nLeaves = leaves.length + splittable.length + 2;
-      if (params.maxLeafNodes !== null && nLeaves >= params.maxLeafNodes) {
-        leaves.push(left, right, ...splittable.splice(0));
-        leftIsLeaf = rightIsLeaf = true;
-      } else if (params.maxDepth !== null && depth >= params.maxDepth) {
-        leftIsLeaf = rightIsLeaf = true;
-        leaves.push(left, right);
-      } else {
-        if (left.end - left.start < 2 * params.minSamplesLeaf) {
-          leftIsLeaf = true;
-          leaves.push(left);
-        }
-        if (right.end - right.start < 2 * params.minSamplesLeaf) {
-          rightIsLeaf = true;
-          leaves.push(right);
-        }
+      if (smallHist) {
+        // The larger child's histogram is the parent's minus the smaller one, in the parent's buffer.
+        const parentHist = node.hist!;
+        node.hist = null;
+        subtractHistogram(parentHist, smallHist);
+        left.hist = smallIsLeft ? smallHist : parentHist;
+        right.hist = smallIsLeft ? parentHist : smallHist;
       }
-      if (!leftIsLeaf || !rightIsLeaf) {
-        this.childHistograms(node, left, right, gh);
-        if (!leftIsLeaf) this.findSplitOrFinalize(left, leaves, splittable);
-        if (!rightIsLeaf) this.findSplitOrFinalize(right, leaves, splittable);
+      if (lastSplit) leaves.push(left, right, ...splittable.splice(0));
+      else {
+        if (leftIsLeaf) leaves.push(left);
+        else this.findSplitOrFinalize(left, leaves, splittable);
+        if (rightIsLeaf) leaves.push(right);
+        else this.findSplitOrFinalize(right, leaves, splittable);
       }
       this.release(node);
       // Leaves keep their split record until the end; only their histograms go back to the pool now.
@@ -168,7 +167,7 @@ export class BoostingGrower {
     for (const leaf of leaves) {
       const value = leaf.value * params.learningRate;
       builder.setScalarValue(leaf.id, value, leaf.end - leaf.start);
-      addToRows(raw, offset, leaf.rows, leaf.start, leaf.end, value);
+      addToRows(raw, offset, halves.rows[leaf.rows]!, leaf.start, leaf.end, value);
       this.release(leaf);
     }
     return builder.finish();
@@ -176,7 +175,7 @@ export class BoostingGrower {
 
   private node(
     id: number,
-    rows: Uint32Array,
+    rows: number,
     start: number,
     end: number,
     depth: number,
@@ -204,49 +203,16 @@ export class BoostingGrower {
     }
   }
 
-  /** Smaller child from its rows, larger child = parent − smaller (reusing the parent's buffer). */
-  private childHistograms(
-    parent: GrowingNode,
-    left: GrowingNode,
-    right: GrowingNode,
-    gh: Float64Array,
-  ): void {
-    const leftIsSmaller = left.end - left.start < right.end - right.start;
-    const small = leftIsSmaller ? left : right;
-    const large = leftIsSmaller ? right : left;
-    small.hist = this.takeHistogram();
-    buildHistogram(
-      this.data,
-      small.rows,
-      small.start,
-      small.end,
-      gh,
-      this.constantHessian,
-      this.gathered,
-      small.hist,
-    );
-    const parentHist = parent.hist!;
-    parent.hist = null;
-    subtractHistogram(parentHist, small.hist);
-    large.hist = parentHist;
-  }
-
-  /** Moves the node's rows, partitioned, into the other row buffer and returns that buffer. */
-  private partition(node: GrowingNode, split: SplitInfo): Uint32Array {
-    const { bins, nRows, nBins } = this.data;
-    const { goesLeft } = this;
-    const missingBin = nBins[split.feature]!;
+  /** The split's goes-left table, per bin of its feature (numeric threshold or category set, and missing). */
+  private setGoesLeft(split: SplitInfo): void {
+    const { goesLeft } = this.halves;
     if (split.isCategorical) {
       const set = split.leftBins;
       for (let b = 0; b < 256; b++) goesLeft[b] = (set[b >>> 5]! >>> (b & 31)) & 1;
     } else {
       for (let b = 0; b < 256; b++) goesLeft[b] = b <= split.bin ? 1 : 0;
-      goesLeft[missingBin] = split.missingGoesLeft ? 1 : 0;
+      goesLeft[this.data.nBins[split.feature]!] = split.missingGoesLeft ? 1 : 0;
     }
-    const to = node.rows === this.rows ? this.otherRows : this.rows;
-    const base = split.feature * nRows;
-    partitionInto(node.rows, to, node.start, node.end, split.nLeft | 0, bins, base, goesLeft);
-    return to;
   }
 
   private recordSplit(

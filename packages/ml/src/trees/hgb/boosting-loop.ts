@@ -2,7 +2,7 @@ import { type BinnedDataset, missingBins } from "../binning.js";
 import { type FlatTree, leafOfBinnedRow } from "../flat-tree.js";
 import { boostingData } from "./boosting-data.js";
 import type { GrowerParams } from "./boosting-grower.js";
-import { type IterationTrees, SerialIterationTrees } from "./iteration-trees.js";
+import { type IterationTrees, RowParallelIterationTrees, SerialIterationTrees } from "./iteration-trees.js";
 import type { BoostingLoss } from "./losses.js";
 import { ParallelIterationTrees } from "./parallel-iteration-trees.js";
 
@@ -42,11 +42,13 @@ export function boost(
 ): BoostingResult {
   const k = loss.nOutputs;
   const data = boostingData(train);
-  // Threads only pay off with several trees per iteration (multiclass); see parallel-iteration-trees.ts.
+  // Multiclass: whole per-class trees on worker threads; single output: each tree's row work in halves.
   const builder: IterationTrees =
-    threads > 1 && k > 1
-      ? new ParallelIterationTrees(data, grower, k, loss.constantHessian, threads)
-      : new SerialIterationTrees(data, grower, k, loss.constantHessian);
+    threads <= 1
+      ? new SerialIterationTrees(data, grower, k, loss.constantHessian)
+      : k > 1
+        ? new ParallelIterationTrees(data, grower, k, loss.constantHessian, threads)
+        : new RowParallelIterationTrees(data, grower, loss.constantHessian);
   try {
     return boostWith(builder, train.nRows, y, loss, maxIter, earlyStopping);
   } finally {
@@ -86,7 +88,7 @@ function boostWith(
 
   let nIter = 0;
   while (nIter < maxIter) {
-    loss.gradients(y, raw, gradientHessian);
+    builder.gradients(loss, y, raw, gradientHessian);
     builder.build(gradientHessian, raw).forEach((tree, j) => {
       trees.push(tree);
       treeOutput.push(j);

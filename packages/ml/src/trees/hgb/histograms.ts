@@ -117,27 +117,33 @@ function gatherRows(
 }
 
 /**
- * The root's histogram: every row in order, so no index indirection. Its row counts are the same for
- * every tree of a fit, so they come precomputed (`rootCounts`, one per slot) and the loop only sums
- * gradients and hessians.
+ * Part of the root's histogram: rows lo..hi-1 in their natural order, so no gather. Only gradient and
+ * hessian sums: the root's row counts are the same for every tree of a fit, so they come precomputed
+ * (`setRootCounts`). Returns nothing; `sums` receives [Σ gradient, Σ hessian] of the rows at `sumsAt`.
  */
-export function buildRootHistogram(
+export function buildRootHistogramPart(
   data: BoostingData,
   gh: Float64Array,
   constantHessian: boolean,
-  rootCounts: Float64Array,
+  lo: number,
+  hi: number,
   hist: Float64Array,
+  sums: Float64Array,
+  sumsAt: number,
 ): void {
   hist.fill(0);
-  const { packed, packedWords: w, packedOffsets: o, nRows } = data;
+  const { packedWords: w, packedOffsets: o } = data;
+  const packed = data.packed.subarray(lo * w, hi * w);
+  const part = gh.subarray(2 * lo, 2 * hi);
+  const n = hi - lo;
   for (let word = 0, p = 0; word < w; word += 2, p += 8) {
     if (constantHessian) {
       accumulateGradientsOnly(
         packed,
         w,
         word,
-        nRows,
-        gh,
+        n,
+        part,
         hist,
         o[p]!,
         o[p + 1]!,
@@ -153,8 +159,8 @@ export function buildRootHistogram(
         packed,
         w,
         word,
-        nRows,
-        gh,
+        n,
+        part,
         hist,
         o[p]!,
         o[p + 1]!,
@@ -167,7 +173,23 @@ export function buildRootHistogram(
       );
     }
   }
+  let sumGradient = 0;
+  let sumHessian = 0;
+  for (let i = 0; i < n; i++) sumGradient += part[2 * i]!;
+  if (constantHessian) sumHessian = n;
+  else for (let i = 0; i < n; i++) sumHessian += part[2 * i + 1]!;
+  sums[sumsAt] = sumGradient;
+  sums[sumsAt + 1] = sumHessian;
+}
+
+/** Writes the precomputed root row counts into a root histogram. */
+export function setRootCounts(hist: Float64Array, rootCounts: Float64Array): void {
   for (let slot = 0; slot < rootCounts.length; slot++) hist[3 * slot + 2] = rootCounts[slot]!;
+}
+
+/** into += part (a histogram built in two halves). */
+export function addHistogram(into: Float64Array, part: Float64Array): void {
+  for (let i = 0; i < into.length; i++) into[i]! += part[i]!;
 }
 
 /** Rows per histogram slot over the whole training set. */

@@ -14,9 +14,10 @@ export interface BoostingLoss {
   /**
    * Writes every output's gradients and hessians for every row, interleaved and column-major like
    * `raw`: gh[2 * (k * n + i)] and gh[2 * (k * n + i) + 1] (hessians untouched when constant).
-   * Computed once per iteration, before that iteration's trees, as scikit-learn does.
+   * Computed once per iteration, before that iteration's trees, as scikit-learn does. Only rows
+   * start..end-1 when given (two threads share the rows).
    */
-  gradients(y: Float64Array, raw: Float64Array, gh: Float64Array): void;
+  gradients(y: Float64Array, raw: Float64Array, gh: Float64Array, start?: number, end?: number): void;
   /** Mean loss of raw predictions (for early stopping). */
   meanLoss(y: Float64Array, raw: Float64Array): number;
 }
@@ -36,8 +37,8 @@ export const squaredError: BoostingLoss = {
     for (let i = 0; i < y.length; i++) mean += y[i]!;
     return Float64Array.of(mean / y.length);
   },
-  gradients(y, raw, gh) {
-    for (let i = 0; i < y.length; i++) gh[2 * i] = raw[i]! - y[i]!;
+  gradients(y, raw, gh, start = 0, end = y.length) {
+    for (let i = start; i < end; i++) gh[2 * i] = raw[i]! - y[i]!;
   },
   meanLoss(y, raw) {
     let sum = 0;
@@ -68,10 +69,10 @@ export const binaryLogLoss: BoostingLoss = {
     const p = clipProbability(mean / y.length);
     return Float64Array.of(Math.log(p / (1 - p)));
   },
-  gradients(y, raw, gh) {
+  gradients(y, raw, gh, start = 0, end = y.length) {
     // One exponential per row, as scikit-learn's HalfBinomialLoss: with e = exp(-|raw|),
     // p = 1 / (1 + e) for raw > 0, e / (1 + e) otherwise, and p (1 - p) = e / (1 + e)².
-    for (let i = 0; i < y.length; i++) {
+    for (let i = start; i < end; i++) {
       const r = raw[i]!;
       const e = Math.exp(-Math.abs(r));
       const inverse = 1 / (1 + e);
@@ -105,9 +106,9 @@ export function multinomialLogLoss(nClasses: number): BoostingLoss {
       for (let k = 0; k < nClasses; k++) out[k]! -= meanLog;
       return out;
     },
-    gradients(y, raw, gh) {
+    gradients(y, raw, gh, start = 0, end = y.length) {
       const n = y.length;
-      for (let i = 0; i < n; i++) {
+      for (let i = start; i < end; i++) {
         let max = Number.NEGATIVE_INFINITY;
         for (let j = 0; j < nClasses; j++) max = Math.max(max, raw[j * n + i]!);
         let sum = 0;
@@ -174,4 +175,9 @@ export function softmaxInto(
     sum += e;
   }
   for (let j = 0; j < k; j++) out[outOffset + j]! /= sum;
+}
+
+/** A single-output loss by name (what a worker thread receives). */
+export function singleOutputLoss(name: BoostingLoss["name"]): BoostingLoss {
+  return name === "squared_error" ? squaredError : binaryLogLoss;
 }

@@ -1,7 +1,7 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import type { FlatTree } from "../flat-tree.js";
 import { workerScriptUrl } from "../worker-script.js";
-import type { BoostingData } from "./boosting-data.js";
+import { type BoostingData, sharedBoostingData } from "./boosting-data.js";
 import { BoostingGrower, type GrowerParams } from "./boosting-grower.js";
 import {
   type BoostingWorkerData,
@@ -13,6 +13,7 @@ import {
   STOP,
 } from "./boosting-protocol.js";
 import type { IterationTrees } from "./iteration-trees.js";
+import type { BoostingLoss } from "./losses.js";
 
 /** Workers that have not said they are ready by then failed to start (e.g. the package is not built). */
 const STARTUP_TIMEOUT_MS = 60_000;
@@ -39,16 +40,7 @@ export class ParallelIterationTrees implements IterationTrees {
     private readonly constantHessian: boolean,
     private readonly threads: number,
   ) {
-    const shared = <T extends Uint8Array | Uint32Array>(a: T, make: (b: SharedArrayBuffer) => T): T => {
-      const copy = make(new SharedArrayBuffer(a.byteLength));
-      copy.set(a);
-      return copy;
-    };
-    this.data = {
-      ...data,
-      bins: shared(data.bins, (b) => new Uint8Array(b)),
-      packed: shared(data.packed, (b) => new Uint32Array(b)),
-    };
+    this.data = sharedBoostingData(data);
     this.grower = new BoostingGrower(this.data, params, constantHessian);
     for (let k = 0; k < nOutputs; k += threads) this.ownOutputs.push(k);
   }
@@ -56,6 +48,10 @@ export class ParallelIterationTrees implements IterationTrees {
   /** Float buffers in shared memory: the gradients and hessians and the raw predictions passed to build(). */
   allocate(length: number): Float64Array {
     return new Float64Array(new SharedArrayBuffer(8 * length));
+  }
+
+  gradients(loss: BoostingLoss, y: Float64Array, raw: Float64Array, gh: Float64Array): void {
+    loss.gradients(y, raw, gh);
   }
 
   build(gradientHessian: Float64Array, raw: Float64Array): FlatTree[] {

@@ -8,8 +8,6 @@ import { featuresCommands } from "./commands/features.js";
 import { labelsCommands } from "./commands/labels.js";
 import { modelsCommands } from "./commands/models.js";
 import { monitorCommands } from "./commands/monitor.js";
-import { monitorIngestCommand } from "./commands/monitor-ingest.js";
-import { monitorManageCommands } from "./commands/monitor-manage.js";
 import { pipelinesCommands } from "./commands/pipelines.js";
 import { predictCommand } from "./commands/predict.js";
 import { runsListCommand, runsShowCommand } from "./commands/runs.js";
@@ -36,8 +34,6 @@ const COMMANDS: readonly Command[] = [
   demoCommand,
   ...pipelinesCommands,
   ...monitorCommands,
-  ...monitorManageCommands,
-  monitorIngestCommand,
   ...labelsCommands,
   workerCommand,
 ];

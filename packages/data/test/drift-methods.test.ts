@@ -8,14 +8,11 @@ import {
   type DriftMethod,
   type DriftResult,
   fillEmptyBins,
-  listDataFiles,
   METHOD_INFO,
   type NewCategoryPolicy,
   prepareReferenceSync,
-  readDriftColumns,
+  readDriftFiles,
   sturgesEdges,
-  tableOverFiles,
-  withEngine,
 } from "../src/index.js";
 import { FIXTURES, fixtureJson } from "./support/fixtures.js";
 
@@ -23,7 +20,7 @@ import { FIXTURES, fixtureJson } from "./support/fixtures.js";
  * Every drift method of the in-memory path against numpy/scipy (scripts/make_drift_methods.py):
  * per column and method the statistic and p-value to 1e-9, the bins of PSI / KL / Jensen–Shannon,
  * both new-category policies for χ² and z, the automatic choice and the new-category counts. The
- * CSV cases are read through DuckDB by readDriftColumns, as `gyre monitor drift` reads files.
+ * CSV cases are read through DuckDB by readDriftFiles, as `gyre monitor drift` reads files.
  */
 const fixture = fixtureJson("drift-methods.json");
 
@@ -32,14 +29,6 @@ type Expected = any;
 function near(actual: number, expected: number | string): boolean {
   if (typeof expected === "string") return String(actual) === expected;
   return Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected));
-}
-
-async function csvColumns(file: string): Promise<DriftColumnInput[]> {
-  const dir = join(FIXTURES, "drift");
-  return withEngine({ allowedDirectories: [dir] }, async (engine) => {
-    const table = await tableOverFiles(engine, "t", await listDataFiles(join(dir, file)));
-    return (await readDriftColumns(table)).columns;
-  });
 }
 
 function decodeNumbers(values: (number | string)[]): Float64Array {
@@ -70,8 +59,13 @@ function caseColumns(c: Expected): Promise<Sides> {
 }
 
 async function loadColumns(c: Expected): Promise<Sides> {
-  if (c.reference_file)
-    return { reference: await csvColumns(c.reference_file), current: await csvColumns(c.current_file) };
+  if (c.reference_file) {
+    const read = await readDriftFiles({
+      reference: join(FIXTURES, "drift", c.reference_file),
+      current: join(FIXTURES, "drift", c.current_file),
+    });
+    return { reference: read.reference.columns, current: read.current.columns };
+  }
   const reference: DriftColumnInput[] = [];
   const current: DriftColumnInput[] = [];
   for (const [name, sides] of Object.entries<any>(c.numeric ?? {})) {

@@ -7,6 +7,8 @@
  *          --profile <dir>  write a server CPU profile per phase (<backend>-<phase>.cpuprofile)
  *          --server <script>  another build's server child (same IPC protocol as gyre-server.ts),
  *                   for A/B comparisons of two builds under the same load
+ *          --server-flag <node flag>  passed to the server child's node (repeatable), e.g.
+ *                   --server-flag=--max-semi-space-size=32 to see what a larger young generation buys
  * Env:     GYRE_BENCH_POSTGRES_URL (admin URL, default postgresql://postgres@127.0.0.1:5432/postgres)
  *          CI=true makes an unreachable PostgreSQL an error instead of a skip.
  */
@@ -56,6 +58,7 @@ function parseCli(): Cli {
       client: { type: "string", default: "http" },
       profile: { type: "string" },
       server: { type: "string" },
+      "server-flag": { type: "string", multiple: true },
     },
   });
   const backends = (values.backend ?? [...BACKENDS]).map((name) => oneOf("backend", BACKENDS, name));
@@ -63,7 +66,8 @@ function parseCli(): Cli {
   const profileDir = values.profile === undefined ? undefined : resolve(values.profile);
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const serverScript = values.server === undefined ? undefined : resolve(values.server);
-  const options = { transport: transport(client), profileDir, serverScript, log };
+  const serverFlags = values["server-flag"] ?? [];
+  const options = { transport: transport(client), profileDir, serverScript, serverFlags, log };
   return { loadBefore: loadavg()[0]!, backends, client, options };
 }
 
@@ -82,6 +86,7 @@ async function benchBackend(backend: BackendName, cli: Cli): Promise<void> {
         floor_request: floor.perRequest,
         loadavg_1m_before: loadBefore,
         client,
+        server_flags: options.serverFlags,
       }),
     );
   } finally {

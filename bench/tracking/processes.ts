@@ -33,8 +33,13 @@ export class ServerChild {
   }
 
   /** Forks `script` and resolves once it listens. Its stdout goes to our stderr: ours is for figures. */
-  static async start(script: string, args: readonly string[], label: string): Promise<ServerChild> {
-    const child = fork(script, [...args], { stdio: ["ignore", 2, 2, "ipc"], execArgv: [] });
+  static async start(
+    script: string,
+    args: readonly string[],
+    label: string,
+    execArgv: readonly string[] = [],
+  ): Promise<ServerChild> {
+    const child = fork(script, [...args], { stdio: ["ignore", 2, 2, "ipc"], execArgv: [...execArgv] });
     const server = new ServerChild(child, label);
     try {
       server.baseUrl = (await server.next("ready", START_TIMEOUT_MS)).baseUrl;

@@ -85,6 +85,8 @@ export interface Figures extends GyreFigures {
   /** 1-minute load average before the benchmark started: the neighbours' load, not ours. */
   loadavg_1m_before: number;
   client: TransportName;
+  /** Node flags given to the server child; empty as `gyre server` runs. */
+  server_flags: readonly string[];
 }
 
 function mapHeadlines<T>(fn: (key: Headline) => T): Record<Headline, T> {
@@ -125,6 +127,15 @@ export function reportLine(backend: BackendName, f: Figures): Record<string, unk
     search_filtered_ms: h.search_filtered_ms,
     search_filtered_hits: f.search_filtered_hits,
     search_unfiltered_1000_ms: h.search_unfiltered_1000_ms,
+    // Beside each headline, the Gyre server's own CPU per operation: on a shared machine wall-clock
+    // figures swing with the neighbours' load, CPU per operation much less.
+    server_cpu_ms_per_op: {
+      run: sig3(f.cpu.run_ms.server),
+      points_1000: sig3(f.cpu.point_written_us.server),
+      history_100k: sig3(f.cpu.history_100k_ms.server),
+      search_filtered: sig3(f.cpu.search_filtered_ms.server),
+      search_unfiltered_1000: sig3(f.cpu.search_unfiltered_1000_ms.server),
+    },
     requests_per_s: sig3(f.requests_per_s),
     floor_requests_per_s: sig3(f.floor_requests_per_s),
     request_rate_vs_floor: round(f.requests_per_s / f.floor_requests_per_s, 3),
@@ -145,6 +156,7 @@ export function reportLine(backend: BackendName, f: Figures): Record<string, unk
     client: f.client === "fetch" ? "fetch (undici)" : "node:http",
     node: process.version,
     loadavg_1m_before: round(f.loadavg_1m_before, 2),
+    ...(f.server_flags.length > 0 ? { server_flags: f.server_flags } : {}),
   };
 }
 

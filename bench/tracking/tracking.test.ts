@@ -39,6 +39,7 @@ describe("statistics", () => {
 describe("report line", () => {
   const split = { wall_ms: 1, server_cpu_ms: 0.5, client_cpu_ms: 0.4 };
   const cpu = { server: 1, client: 1 };
+  const serverCpu = (server: number) => ({ server, client: 1 });
   const figures: Figures = {
     runs_per_s: 39,
     points_per_s: 500_000,
@@ -55,9 +56,9 @@ describe("report line", () => {
       runs_log_batch_1000_points: { p50: 1, p95: 2 },
     },
     cpu: {
-      run_ms: cpu,
-      point_written_us: cpu,
-      history_100k_ms: cpu,
+      run_ms: serverCpu(1.234),
+      point_written_us: serverCpu(2.5),
+      history_100k_ms: serverCpu(80),
       search_filtered_ms: cpu,
       search_unfiltered_1000_ms: cpu,
     },
@@ -66,6 +67,7 @@ describe("report line", () => {
     floor_request: split,
     loadavg_1m_before: 0.5,
     client: "fetch",
+    server_flags: [],
   };
   const line = reportLine("sqlite", figures);
 
@@ -89,5 +91,22 @@ describe("report line", () => {
       search_unfiltered_1000_ms: false,
     });
     expect(line.request_rate_vs_floor).toBe(0.1);
+  });
+
+  it("puts the server's CPU per operation beside the headline figures", () => {
+    expect(line.server_cpu_ms_per_op).toEqual({
+      run: 1.23,
+      points_1000: 2.5,
+      history_100k: 80,
+      search_filtered: 1,
+      search_unfiltered_1000: 1,
+    });
+    expect(Object.keys(line).indexOf("server_cpu_ms_per_op")).toBeLessThan(
+      Object.keys(line).indexOf("requests_per_s"),
+    );
+    expect(line).not.toHaveProperty("server_flags");
+    expect(
+      reportLine("sqlite", { ...figures, server_flags: ["--max-semi-space-size=32"] }).server_flags,
+    ).toEqual(["--max-semi-space-size=32"]);
   });
 });

@@ -37,6 +37,8 @@ export interface Options {
   profileDir: string | undefined;
   /** The server child's script; gyre-server.js unless comparing another build. */
   serverScript: string | undefined;
+  /** Node flags for the server child (none by default: the server as `gyre server` runs it). */
+  serverFlags: readonly string[];
   log(message: string): void;
 }
 
@@ -75,6 +77,7 @@ export async function measureGyre(
     options.serverScript ?? GYRE_SERVER,
     [store.uri, store.artifacts],
     `gyre server (${backend})`,
+    options.serverFlags,
   );
   try {
     const client = new JsonClient(server.baseUrl, options.transport);

@@ -155,6 +155,10 @@ describe("gyre monitor drift", () => {
       [...FLIGHTS, "--method", "origin=ks"],
     ],
     ["Unknown option '--bins'", [...FLIGHTS, "--bins", "3"]],
+    [
+      "--threshold species=2: must be < 1, a p-value level (the automatic method for 'species' reports a p-value)",
+      [...PENGUINS, "--threshold", "species=2"],
+    ],
   ])("usage error: %s", async (message, args) => {
     const { code, stdout, stderr } = await gyre(...(args as string[]));
     expect(code).toBe(2);

@@ -103,6 +103,11 @@ describe("dataset verdict and overrides", () => {
       driftBetween(reference, current, { methods: { a: "ks" }, thresholds: { a: 2 } }),
     ).rejects.toThrow(/thresholds\.a: threshold 2 for ks must be a p-value level/);
     await expect(driftBetween(reference, current, { driftShare: 0 })).rejects.toThrow(/driftShare/);
+    // A small reference gets a p-value test automatically, so its threshold must be below 1.
+    const small = [numeric("a", 500, 1)];
+    await expect(driftBetween(small, [numeric("a", 500, 2)], { thresholds: { a: 2 } })).rejects.toThrow(
+      /thresholds\.a: threshold 2 for ks must be a p-value level/,
+    );
     await expect(
       driftBetween(reference, current, { methods: { a: "median" as never } }),
     ).rejects.toMatchObject({ code: "INVALID_PARAMETER_VALUE" });

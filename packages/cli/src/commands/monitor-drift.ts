@@ -1,6 +1,7 @@
 import { stat, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import {
+  automaticMethodKind,
   compareToReference,
   DRIFT_METHODS,
   type DriftColumns,
@@ -236,13 +237,27 @@ function checkColumns(settings: Settings, reference: DriftColumns): void {
   for (const name of settings.options.columns ?? []) check("--columns", name);
 }
 
-/** A method override must suit the column's type as inferred on the reference. */
+/**
+ * A method override must suit the column's type as inferred on the reference, and a threshold the
+ * method's kind: a p-value level below 1 for ks, chisquare and z (the automatic method is one of
+ * those for references of ≤ 1000 values).
+ */
 function checkMethods(settings: Settings, reference: ReferenceProfile): void {
   for (const [name, method] of Object.entries(settings.options.methods)) {
     const type = reference.byName.get(name)?.type;
     if (METHOD_INFO[method].numericalOnly && type !== "numerical") {
       throw new UsageError(
         `--method ${name}=${method}: ${method} needs a numerical column; '${name}' is ${type}`,
+      );
+    }
+  }
+  for (const [name, threshold] of Object.entries(settings.options.thresholds)) {
+    const method = settings.options.methods[name];
+    const rows = reference.byName.get(name)?.summary.rows ?? 0;
+    const kind = method ? METHOD_INFO[method].kind : automaticMethodKind(rows);
+    if (kind === "p_value" && threshold >= 1) {
+      throw new UsageError(
+        `--threshold ${name}=${threshold}: must be < 1, a p-value level (${method ?? "the automatic method"} for '${name}' reports a p-value)`,
       );
     }
   }

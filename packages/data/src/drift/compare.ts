@@ -10,7 +10,7 @@ import {
 } from "./categories.js";
 import { compareEcdfs, type EcdfComparison } from "./ecdf.js";
 import { ks2SamplePValue } from "./ks.js";
-import { type DriftMethod, METHOD_INFO, scoreDrifts } from "./methods.js";
+import { checkThreshold, type DriftMethod, METHOD_INFO, scoreDrifts } from "./methods.js";
 import type { ReferenceColumn } from "./profile.js";
 import { selectDriftTest } from "./selection.js";
 import {
@@ -116,7 +116,10 @@ export function columnDrift(
       : numericView(ref as NumericSummary, current as NumericSummary, type);
   const auto = selectDriftTest(type, ref.rows, view.distinct).test;
   const method = settings.method ?? auto;
-  const threshold = settings.threshold ?? METHOD_INFO[method].threshold;
+  const threshold =
+    settings.threshold === undefined
+      ? METHOD_INFO[method].threshold
+      : checkThreshold(method, settings.threshold, `thresholds.${reference.name}`);
   const outcome = view.run(method, settings.newCategories);
   const score = outcome.pValue ?? outcome.statistic;
   return {

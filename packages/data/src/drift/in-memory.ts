@@ -37,5 +37,6 @@ export {
 } from "./profile.js";
 export { decodeReferenceProfile, encodeReferenceProfile } from "./profile-codec.js";
 export { compareSummaries, compareToReferenceSync, type DriftResult, type DriftRunOptions } from "./run.js";
+export { automaticMethodKind } from "./selection.js";
 export type { CategoricalSummary, ColumnSummary, NumericSummary } from "./summary.js";
 export { DriftWorkers } from "./workers.js";

@@ -61,3 +61,8 @@ export function selectDriftTest(
   }
   return manyValues ? WASSERSTEIN : JS;
 }
+
+/** Whether the automatic method for a reference of this many values reports a p-value or a distance. */
+export function automaticMethodKind(referenceRows: number): "p_value" | "distance" {
+  return referenceRows <= SMALL_REFERENCE ? "p_value" : "distance";
+}

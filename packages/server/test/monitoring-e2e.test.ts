@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeModelDir } from "../../serving/src/index.js";
 import { COLUMN_SIGNATURE, FEATURES, onnx, sigmoid } from "../../serving/test/support/models.js";
 import { versionGraph } from "../../serving/test/support/versions.js";
-import { createGyre, type Gyre, SIGNATURE_HEADER } from "../src/index.js";
+import { type Gyre, SIGNATURE_HEADER } from "../src/index.js";
 import { signature } from "../src/monitoring/webhooks.js";
 import type { ScratchStore } from "../src/testing/index.js";
+import { registerModelDir, startServingGyre } from "./monitoring-support.js";
 import { availableBackends } from "./support/backends.js";
 
 /**
@@ -88,36 +89,14 @@ describe.each(backends)("monitoring end to end on $name", (backend) => {
   const registerVersion = async (version: string, runId: string) => {
     const dir = await mkdtemp(join(tmpdir(), "gyre-mon-model-"));
     await writeModelDir(dir, { onnxBytes: onnx(versionGraph(version)), signature: COLUMN_SIGNATURE });
-    for (const name of await readdir(dir)) {
-      const put = await fetch(
-        `${baseUrl}/api/2.0/mlflow-artifacts/artifacts/models/churn/v${version}/${name}`,
-        {
-          method: "PUT",
-          body: await readFile(join(dir, name)),
-        },
-      );
-      expect(put.status).toBe(200);
-    }
+    await registerModelDir(baseUrl, "churn", version, dir, runId);
     await rm(dir, { recursive: true, force: true });
-    await ok("POST", "/api/2.0/mlflow/model-versions/create", {
-      name: "churn",
-      source: `mlflow-artifacts:/models/churn/v${version}`,
-      run_id: runId,
-    });
   };
 
   beforeAll(async () => {
     store = await backend.create();
     hook = await startHook();
-    gyre = await createGyre({
-      backendStoreUri: store.uri,
-      artifactsDestination: store.artifacts,
-      port: 0,
-      logLevel: false,
-      serveDeployments: true,
-      deploymentPollMs: 0,
-    });
-    baseUrl = await gyre.listen();
+    ({ gyre, url: baseUrl } = await startServingGyre(store));
     gyre.monitoring.onAlert((e) => {
       events.push(`${e.event}:${e.alert.id}`);
     });

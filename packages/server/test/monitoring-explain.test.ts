@@ -1,11 +1,11 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DecisionTreeClassifier, type Frame, rawOutputs, toModelDir } from "../../ml/src/index.js";
-import { createGyre, type Gyre } from "../src/index.js";
+import type { Gyre } from "../src/index.js";
 import { type ScratchStore, scratchSqliteStore } from "../src/testing/index.js";
-import { gyreCli } from "./monitoring-support.js";
+import { gyreCli, postJson, registerModelDir, startServingGyre } from "./monitoring-support.js";
 
 /**
  * Explanations of a served @gyre/ml tree model: TreeSHAP of one logged prediction adds up to the
@@ -33,45 +33,16 @@ describe("monitoring explanations", () => {
   };
   const model = new DecisionTreeClassifier().fit(frame, { codes: Int32Array.from(y), classes: ["0", "1"] });
 
-  const post = async (path: string, body: unknown) => {
-    const response = await fetch(`${url}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as any, headers: response.headers };
-  };
+  const post = (path: string, body: unknown) => postJson(url, path, body);
 
   beforeAll(async () => {
     store = scratchSqliteStore("gyre-mon-explain-");
-    gyre = await createGyre({
-      backendStoreUri: store.uri,
-      artifactsDestination: store.artifacts,
-      port: 0,
-      logLevel: false,
-      serveDeployments: true,
-      deploymentPollMs: 0,
-    });
-    url = await gyre.listen();
+    ({ gyre, url } = await startServingGyre(store));
     const dir = await mkdtemp(join(tmpdir(), "gyre-mon-tree-"));
     await toModelDir(model, dir, { inputExample: frame });
-    for (const name of await readdir(dir)) {
-      const put = await fetch(`${url}/api/2.0/mlflow-artifacts/artifacts/models/tree/v1/${name}`, {
-        method: "PUT",
-        body: await readFile(join(dir, name)),
-      });
-      expect(put.status).toBe(200);
-    }
-    await rm(dir, { recursive: true, force: true });
     expect((await post("/api/2.0/mlflow/registered-models/create", { name: "tree" })).status).toBe(200);
-    expect(
-      (
-        await post("/api/2.0/mlflow/model-versions/create", {
-          name: "tree",
-          source: "mlflow-artifacts:/models/tree/v1",
-        })
-      ).status,
-    ).toBe(200);
+    await registerModelDir(url, "tree", "1", dir);
+    await rm(dir, { recursive: true, force: true });
     expect(
       (
         await post("/api/2.0/gyre/deployments/create", {

@@ -1,12 +1,13 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeModelDir } from "../../serving/src/index.js";
 import { onnx } from "../../serving/test/support/models.js";
 import { versionGraph } from "../../serving/test/support/versions.js";
-import { createGyre, type Gyre } from "../src/index.js";
+import type { Gyre } from "../src/index.js";
 import { type ScratchStore, scratchSqliteStore } from "../src/testing/index.js";
+import { postJson, registerModelDir, startServingGyre } from "./monitoring-support.js";
 
 /**
  * A prediction store that cannot be written (its directory lies under a regular file) must cost
@@ -20,37 +21,15 @@ describe("prediction logging never fails a request", () => {
 
   beforeAll(async () => {
     store = scratchSqliteStore("gyre-mon-serving-");
-    gyre = await createGyre({
-      backendStoreUri: store.uri,
-      artifactsDestination: store.artifacts,
-      port: 0,
-      logLevel: false,
-      serveDeployments: true,
-      deploymentPollMs: 0,
+    ({ gyre, url } = await startServingGyre(store, {
       predictionStoreUri: `parquet://${store.uri.replace("sqlite:///", "")}/predictions`,
-    });
-    url = await gyre.listen();
+    }));
     const dir = await mkdtemp(join(tmpdir(), "gyre-mon-serving-model-"));
     await writeModelDir(dir, { onnxBytes: onnx(versionGraph("1")) });
-    for (const name of await readdir(dir)) {
-      await fetch(`${url}/api/2.0/mlflow-artifacts/artifacts/models/m/v1/${name}`, {
-        method: "PUT",
-        body: await readFile(join(dir, name)),
-      });
-    }
+    await postJson(url, "/api/2.0/mlflow/registered-models/create", { name: "m" });
+    await registerModelDir(url, "m", "1", dir);
     await rm(dir, { recursive: true, force: true });
-    const post = (path: string, body: unknown) =>
-      fetch(`${url}${path}`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
-    await post("/api/2.0/mlflow/registered-models/create", { name: "m" });
-    await post("/api/2.0/mlflow/model-versions/create", {
-      name: "m",
-      source: "mlflow-artifacts:/models/m/v1",
-    });
-    const created = await post("/api/2.0/gyre/deployments/create", {
+    const created = await postJson(url, "/api/2.0/gyre/deployments/create", {
       name: "m-prod",
       spec: { arms: [{ model_uri: "models:/m/1", weight: 1 }] },
     });

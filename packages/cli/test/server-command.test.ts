@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Gyre } from "../../sdk/src/index.js";
+import { FIRST_RUN_HINT } from "../src/commands/demo.js";
 import { spawnGyre } from "./support/spawn-cli.js";
 
 const cleanups: (() => void)[] = [];
@@ -93,6 +94,8 @@ describe("gyre server", () => {
       expect.stringMatching(
         /^ {2}deployments: {12}http:\/\/127\.0\.0\.1:\d+\/serving\/\{name\}\/ \(invocations, v2, v1\)$/,
       ),
+      // A fresh embedded store: the first-run hint points at the demo.
+      ...FIRST_RUN_HINT.split("\n"),
       "Received SIGINT, shutting down.",
       "",
     ]);

@@ -1,5 +1,6 @@
+import { existsSync } from "node:fs";
 import { mkdir, readdir } from "node:fs/promises";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { defineCommand, integerFlag } from "../command.js";
 import { printJson } from "../io.js";
 import { UsageError } from "../usage-error.js";
@@ -70,3 +71,15 @@ export const demoCommand = defineCommand({
     else context.stdout((await import("./demo-story.js")).renderStory(story));
   },
 });
+
+/**
+ * `gyre server`'s first-run hint: on the embedded default store, before its database exists
+ * (a fresh clone's `npm start`), point at the demo. Undefined otherwise.
+ */
+export function firstRunHint(home: string, backendStoreUri: string, defaultUri: string): string | undefined {
+  if (backendStoreUri !== defaultUri || existsSync(join(home, "gyre.db"))) return undefined;
+  return FIRST_RUN_HINT;
+}
+
+export const FIRST_RUN_HINT =
+  "\nNew to Gyre? In another terminal, `npx gyre demo` runs the whole loop on real flight data\n(data → features → training → registry → serving → monitoring → retraining) in about two minutes.";

@@ -7,6 +7,7 @@ import { renderPairs } from "../format/table.js";
 import { printLine } from "../io.js";
 import { gyreHome } from "../tracking-store.js";
 import { UsageError } from "../usage-error.js";
+import { firstRunHint } from "./demo.js";
 import { runServerWorker, SERVER_WORKER_ENV, ServerCluster } from "./server-cluster.js";
 
 /** pino's name for "no log" is what users will type; the server takes false. */
@@ -85,6 +86,7 @@ export const serverCommand = defineCommand({
       ...(values["feature-repo"] ? { featureRepository: resolve(values["feature-repo"]) } : {}),
     });
     const warn = (line: string) => printLine(context.stderr, line);
+    const hint = firstRunHint(gyreHome(context.env), config.backendStoreUri, defaults.backendStoreUri);
     const gyre =
       workers > 1
         ? await ServerCluster.start(workers, config, warn).then(({ cluster, url }) => ({
@@ -104,6 +106,7 @@ export const serverCommand = defineCommand({
           ...(workers > 1 ? [["  serving workers:", String(workers)] as [string, string]] : []),
         ]),
       );
+      if (hint) printLine(context.stdout, hint);
       const signal = await shutdown;
       printLine(context.stdout, `Received ${signal}, shutting down.`);
     } finally {

@@ -34,24 +34,23 @@ export function metricOf(row: Pick<LatestMetricsTable, "key" | "value" | "timest
 
 type Row = readonly unknown[];
 
+/** The runs columns in the order `runOf` reads them from an array row. */
+export const RUN_COLUMNS = [
+  "run_uuid",
+  "experiment_id",
+  "name",
+  "user_id",
+  "status",
+  "start_time",
+  "end_time",
+  "deleted_time",
+  "lifecycle_stage",
+  "artifact_uri",
+] as const;
+
 // Array rows: a page of 1,000 runs reads ~17,000 rows, and arrays cost less to materialise.
 const runRows = new Prepared<{ ids: readonly string[] }, Row>(
-  (db, $, size) =>
-    db
-      .selectFrom("runs")
-      .select([
-        "run_uuid",
-        "experiment_id",
-        "name",
-        "user_id",
-        "status",
-        "start_time",
-        "end_time",
-        "deleted_time",
-        "lifecycle_stage",
-        "artifact_uri",
-      ])
-      .where("run_uuid", "in", idSlots($, size)),
+  (db, $, size) => db.selectFrom("runs").select(RUN_COLUMNS).where("run_uuid", "in", idSlots($, size)),
   { arrayRows: true },
 );
 
@@ -108,7 +107,8 @@ function idSlots($: Placeholder, size: number): never[] {
   return indexes(size).map((i) => $("ids", i));
 }
 
-function runOf(row: Row): RunsTable {
+/** A runs row read as an array in RUN_COLUMNS order. */
+export function runOf(row: Row): RunsTable {
   return {
     run_uuid: row[0] as string,
     experiment_id: row[1] as number,
@@ -155,10 +155,23 @@ function groupBy<T extends { run_uuid: string }>(rows: readonly T[]): Map<string
  */
 export async function loadRuns(db: Kysely<Schema>, runIds: readonly string[]): Promise<Run[]> {
   if (runIds.length === 0) return [];
-  const ids = [...runIds];
+  const byId = new Map<string, RunsTable>();
+  for (const row of await runRows.rows(db, { ids: runIds }, runIds.length)) {
+    const run = runOf(row);
+    byId.set(run.run_uuid, run);
+  }
+  return loadRunsFrom(
+    db,
+    runIds.flatMap((id) => byId.get(id) ?? []),
+  );
+}
+
+/** As loadRuns, for runs rows already read (a search reads them with its ids), in output order. */
+export async function loadRunsFrom(db: Kysely<Schema>, runs: readonly RunsTable[]): Promise<Run[]> {
+  if (runs.length === 0) return [];
+  const ids = runs.map((run) => run.run_uuid);
   const args = { ids };
   const size = ids.length;
-  const runs = (await runRows.rows(db, args, size)).map(runOf);
   const params = groupRows(await paramRows.rows(db, args, size), keyValueOf);
   const tags = groupRows(await tagRows.rows(db, args, size), keyValueOf);
   const metrics = groupRows(await metricRows.rows(db, args, size), (row) =>
@@ -193,11 +206,9 @@ export async function loadRuns(db: Kysely<Schema>, runIds: readonly string[]): P
     tagsByInput.set(tag.input_uuid, list);
   }
 
-  const byId = new Map(runs.map((row) => [row.run_uuid, row]));
   const result: Run[] = [];
-  for (const id of ids) {
-    const row = byId.get(id);
-    if (!row) continue;
+  for (const row of runs) {
+    const id = row.run_uuid;
     result.push({
       info: runInfoOf(row),
       data: {

@@ -2,9 +2,10 @@ import { type RawBuilder, type SqlBool, sql } from "kysely";
 import { type Clause, type OrderTerm, parseFilter, parseOrderBy, RUN_SEARCH } from "../search/filter.js";
 import { decodePageToken, encodePageToken } from "../search/page-token.js";
 import { and, compare, orderTerm } from "../search/sql.js";
+import { SQL_HINTS } from "../store/database.js";
 import { experimentKey, nonEmpty, type Req, type Res, type TrackingContext } from "./context.js";
 import { lifecycleCondition } from "./experiments.js";
-import { loadRuns } from "./run-reader.js";
+import { loadRunsFrom, RUN_COLUMNS, runOf } from "./run-reader.js";
 
 const ATTRIBUTE_COLUMNS: Record<string, string> = {
   run_id: "r.run_uuid",
@@ -60,14 +61,16 @@ export class RunSearchService {
     }
     orderBy.push(sql`r.run_uuid asc`);
 
-    const { rows } = await sql<{ run_uuid: string }>`select r.run_uuid from runs r ${sql.join(joins, sql` `)}
-      where ${and(where)} order by ${sql.join(orderBy)} limit ${maxResults + 1} offset ${offset}`.execute(
-      this.ctx.db,
-    );
+    // The page's runs rows come with their ids (as arrays, in RUN_COLUMNS order): no second read.
+    const columns = sql.join(RUN_COLUMNS.map((column) => sql.ref(`r.${column}`)));
+    const { rows } = await sql<
+      readonly unknown[]
+    >`${sql.raw(SQL_HINTS.arrayRows)}select ${columns} from runs r
+      ${sql.join(joins, sql` `)} where ${and(where)} order by ${sql.join(orderBy)}
+      limit ${maxResults + 1} offset ${offset}`.execute(this.ctx.db);
     const more = rows.length > maxResults;
-    const ids = rows.slice(0, maxResults).map((r) => r.run_uuid);
     return {
-      runs: nonEmpty(await loadRuns(this.ctx.db, ids)),
+      runs: nonEmpty(await loadRunsFrom(this.ctx.db, rows.slice(0, maxResults).map(runOf))),
       next_page_token: more ? encodePageToken(offset + maxResults) : undefined,
     };
   }

@@ -16,6 +16,7 @@ import { RunArtifacts } from "./artifacts.js";
 import { collectPages, toKeyValues } from "./batching.js";
 import { GyreClient, type GyreClientOptions } from "./client.js";
 import * as datasets from "./datasets.js";
+import { DeploymentsClient } from "./deployments.js";
 import { ensureExperiment, listAllExperiments, requireExperimentByName } from "./experiments.js";
 import { FeaturesClient } from "./features.js";
 import { downloadModel } from "./model-download.js";
@@ -56,12 +57,15 @@ export class Gyre implements RunHost {
   readonly client: GyreClient;
   /** The feature store: plan/apply, getOnline, getHistorical, materialize. */
   readonly features: FeaturesClient;
+  /** Named deployments: create/get/list/update/rollback/delete, and predictions (V2 and MLflow). */
+  readonly deployments: DeploymentsClient;
   private readonly metricFlushIntervalMs: number;
   private sourceContext: SourceContext | undefined;
 
   constructor(options: GyreOptions = {}) {
     this.client = new GyreClient(options);
     this.features = new FeaturesClient(this.client);
+    this.deployments = new DeploymentsClient(this.client);
     this.metricFlushIntervalMs = options.metricFlushIntervalMs ?? DEFAULT_METRIC_FLUSH_INTERVAL_MS;
   }
 

@@ -42,6 +42,24 @@ export {
   validateDataset,
 } from "./datasets.js";
 export {
+  type Answer,
+  type Deployment,
+  type DeploymentArm,
+  type DeploymentRevision,
+  type DeploymentShadow,
+  type DeploymentSpec,
+  type DeploymentSpecInput,
+  DeploymentsClient,
+  type DeploymentUpdate,
+  type MlflowInvocationRequest,
+  type MlflowInvocationResponse,
+  type PredictOptions,
+  type V2InferenceRequest,
+  type V2InferenceResponse,
+  type V2Parameters,
+  type V2Tensor,
+} from "./deployments.js";
+export {
   FeaturesClient,
   type GetHistoricalOptions,
   type GetOnlineOptions,

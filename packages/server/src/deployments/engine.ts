@@ -3,6 +3,7 @@ import type {
   Deployment,
   DeploymentRegistry,
   DeploymentSpecInput,
+  MetricsSnapshot,
   ModelRegistryView,
   PredictionLog,
   PredictionSink,
@@ -10,7 +11,7 @@ import type {
   ServingObserver,
 } from "@gyre/serving";
 import type { ModelFiles } from "./model-files.js";
-import type { ResolvedSpec } from "./resolve.js";
+import { type ResolvedSpec, sameServing } from "./resolve.js";
 
 type Serving = typeof import("@gyre/serving");
 
@@ -31,6 +32,24 @@ export interface EngineOptions {
   readonly maxBatchRows?: number;
   /** Prediction logging (monitoring): where the log writes, and an extra observer of every request. */
   readonly monitoring?: EngineMonitoring;
+  /** The other processes serving the same deployments behind one port (`gyre server --serving-workers N`). */
+  readonly peers?: DeploymentPeers;
+}
+
+/**
+ * The other serving processes of a `gyre server --serving-workers N`, reached through the
+ * cluster primary. A change this process serves is passed on before its API call returns, so
+ * every process serves it when the call answers; polling (`sync`) catches up anything missed.
+ */
+export interface DeploymentPeers {
+  /** Called once by the engine: how the peers' changes and metrics requests reach this process. */
+  connect(local: PeerTarget): void;
+  /** Every other process serves this resolution now; rejects naming those that could not. */
+  deployed(name: string, revision: number, resolved: ResolvedSpec): Promise<void>;
+  /** Every other process has stopped serving the name. */
+  removed(name: string): Promise<void>;
+  /** Every process's metrics (this one's included), summed; undefined if the primary did not answer. */
+  metrics(own: MetricsSnapshot): Promise<MetricsSnapshot | undefined>;
 }
 
 /** What monitoring hands the engine; `modelOf` names each deployment's registered model. */
@@ -41,6 +60,13 @@ export interface EngineMonitoring {
   };
   /** Receives a call that writes out everything the log holds (monitors flush before they evaluate). */
   flushWith?(flush: () => Promise<void>): void;
+}
+
+/** This process's engine as its peers reach it. */
+export interface PeerTarget {
+  deploy(name: string, revision: number, resolved: ResolvedSpec): Promise<void>;
+  remove(name: string): Promise<void>;
+  snapshot(): MetricsSnapshot;
 }
 
 /** Prediction log batches: fewer, larger writes than the serving default (one Parquet file each). */
@@ -95,8 +121,14 @@ export class DeploymentEngine {
           },
         }
       : telemetry;
-    engine = new DeploymentEngine(serving, options, metrics, observer, log);
-    return engine;
+    const created = new DeploymentEngine(serving, options, metrics, observer, log);
+    engine = created;
+    options.peers?.connect({
+      deploy: (name, revision, resolved) => created.deployFromPeer(name, revision, resolved),
+      remove: (name) => created.removeHere(name),
+      snapshot: () => metrics.snapshot(),
+    });
+    return created;
   }
 
   get servingModule(): Serving {
@@ -120,8 +152,30 @@ export class DeploymentEngine {
     return this.loaded.get(name)?.resolved;
   }
 
-  /** Serves a resolution under a name: creates the deployment, or switches it with no failed request. */
+  /**
+   * Serves a resolution under a name: creates the deployment, or switches it with no failed
+   * request; then every peer process does the same.
+   */
   async deploy(name: string, revision: number, resolved: ResolvedSpec): Promise<void> {
+    await this.serveHere(name, revision, resolved);
+    await this.options.peers?.deployed(name, revision, resolved);
+  }
+
+  /** A peer's change: served here unless it already is (this process's own poll may have been first). */
+  async deployFromPeer(name: string, revision: number, resolved: ResolvedSpec): Promise<void> {
+    const current = this.loaded.get(name);
+    if (current && current.revision === revision && sameServing(current.resolved, resolved)) return;
+    await this.serveHere(name, revision, resolved);
+  }
+
+  /** GET /metrics: this process's figures, or every serving process's summed. */
+  async renderMetrics(): Promise<string> {
+    const own = this.metrics.snapshot();
+    const all = this.options.peers ? await this.options.peers.metrics(own) : undefined;
+    return this.serving.renderSnapshot(all ?? own);
+  }
+
+  private async serveHere(name: string, revision: number, resolved: ResolvedSpec): Promise<void> {
     const current = this.loaded.get(name);
     try {
       if (current) {
@@ -197,8 +251,13 @@ export class DeploymentEngine {
     };
   }
 
-  /** Stops serving a name: in-flight requests finish, then its versions are released. */
+  /** Stops serving a name, here and in every peer process: in-flight requests finish, then its versions are released. */
   async remove(name: string): Promise<void> {
+    await this.removeHere(name);
+    await this.options.peers?.removed(name);
+  }
+
+  async removeHere(name: string): Promise<void> {
     const current = this.loaded.get(name);
     this.errors.delete(name);
     if (!current) return;
@@ -207,7 +266,8 @@ export class DeploymentEngine {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.names().map((name) => this.remove(name)));
+    // Closing one process leaves its peers serving.
+    await Promise.all(this.names().map((name) => this.removeHere(name)));
     // Whatever was logged is written before the store behind the log closes.
     await this.log?.close();
   }

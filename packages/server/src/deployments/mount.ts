@@ -37,7 +37,7 @@ export async function mountDeployments(app: FastifyInstance, engine: DeploymentE
     },
     { prefix: `${SERVING_PREFIX}/:deployment` },
   );
-  app.get("/metrics", (_request, reply) =>
-    reply.type(serving.PROMETHEUS_CONTENT_TYPE).send(engine.metrics.render()),
+  app.get("/metrics", async (_request, reply) =>
+    reply.type(serving.PROMETHEUS_CONTENT_TYPE).send(await engine.renderMetrics()),
   );
 }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ArtifactService } from "../artifacts/service.js";
 import type { ModelUriResolver } from "../registry/model-uri.js";
-import { DeploymentEngine, type EngineMonitoring } from "./engine.js";
+import { DeploymentEngine, type DeploymentPeers, type EngineMonitoring } from "./engine.js";
 import { ModelFiles } from "./model-files.js";
 import { Poller } from "./poller.js";
 import { DeploymentService } from "./service.js";
@@ -24,6 +24,8 @@ export interface DeploymentServicesOptions {
   readonly pollMs: number;
   /** Log every prediction of the served deployments (the monitoring domain's prediction store). */
   readonly monitoring?: EngineMonitoring | undefined;
+  /** The other serving processes behind the same port (`gyre server --serving-workers N`). */
+  readonly peers?: DeploymentPeers | undefined;
 }
 
 /**
@@ -45,6 +47,7 @@ export async function createDeploymentServices(
   const engine = await DeploymentEngine.start({
     files: new ModelFiles(artifacts, cacheDir),
     ...(options.monitoring ? { monitoring: options.monitoring } : {}),
+    ...(options.peers ? { peers: options.peers } : {}),
   });
   const api = new DeploymentService(store, uris, engine);
   await api.sync();

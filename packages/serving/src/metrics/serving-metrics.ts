@@ -6,6 +6,7 @@ import type { DeploymentSpec } from "../deployments/spec.js";
 import type { PredictionLogStats } from "../prediction-log/prediction-log.js";
 import type { InferenceOutcome } from "../protocols/observe.js";
 import type { MetricsSource } from "../protocols/routes.js";
+import type { ServedModel } from "../registry-view.js";
 import type { ModelRuntime } from "../runtime/model-runtime.js";
 import {
   type Counter,
@@ -46,6 +47,8 @@ export class ServingMetrics implements DeploymentObserver, MetricsSource {
   private readonly changes: Counter;
   /** Looked up on every request: "model\u0001version\u0001arm\u0001protocol" → its series. */
   private readonly series = new Map<string, RequestSeries>();
+  /** The last protocol's series per served model object (one protocol per client, usually). */
+  private readonly byServed = new WeakMap<ServedModel, { protocol: string; series: RequestSeries }>();
   private readonly runtimes = new Map<ModelRuntime, readonly [string, string]>();
   private readonly specs = new Map<string, { spec: DeploymentSpec; versioned: boolean }>();
   private readonly logs: (() => PredictionLogStats)[] = [];
@@ -136,10 +139,19 @@ export class ServingMetrics implements DeploymentObserver, MetricsSource {
   /** The routes' observer calls this once per inference request. */
   observeInference(outcome: InferenceOutcome): void {
     const served = outcome.served;
+    // A routing table's models are long-lived objects: their series are found without building a key.
+    const cached = served ? this.byServed.get(served) : undefined;
+    const series = cached?.protocol === outcome.protocol ? cached.series : undefined;
+    if (series && outcome.status < 400) {
+      series.requests.value++;
+      series.latency.observe(outcome.latencyMs / 1000);
+      return;
+    }
     const model = served?.name ?? "";
     const version = served?.version ?? "";
     const arm = served?.arm ?? "";
-    this.count(model, version, arm, outcome.protocol, outcome.status, outcome.latencyMs);
+    const found = this.count(model, version, arm, outcome.protocol, outcome.status, outcome.latencyMs);
+    if (served) this.byServed.set(served, { protocol: outcome.protocol, series: found });
   }
 
   batchObserver(deployment: string, version: string | undefined): (rows: number) => void {
@@ -195,7 +207,7 @@ export class ServingMetrics implements DeploymentObserver, MetricsSource {
     protocol: string,
     status: number,
     latencyMs: number,
-  ): void {
+  ): RequestSeries {
     const key = `${model}\u0001${version}\u0001${arm}\u0001${protocol}`;
     let series = this.series.get(key);
     if (!series) {
@@ -208,6 +220,7 @@ export class ServingMetrics implements DeploymentObserver, MetricsSource {
     series.requests.value++;
     series.latency.observe(latencyMs / 1000);
     if (status >= 400) this.errors.inc([model, version, arm, protocol, String(status)]);
+    return series;
   }
 
   private *shares(): Iterable<readonly [readonly string[], number]> {

@@ -41,6 +41,9 @@ describe.each(backends)("migrations on $name", (backend) => {
         "0002_registry",
         "0003_datasets",
         "0004_deployments",
+        "0005_features",
+        "0006_monitoring",
+        "0007_pipelines",
       ]);
       const experiments = await database.db
         .selectFrom("experiments")

@@ -332,6 +332,38 @@ describe.each(backends)("monitoring end to end on $name", (backend) => {
     expect(monitor.open_alert_id).toBeUndefined();
   });
 
+  it("drift covers predictions and labels: against the training target and against a production window", async () => {
+    const end = Date.now() + 60_000;
+    await ok("POST", `${M}/monitors/create`, {
+      name: "with-target",
+      spec: { target: { deployment: "churn-prod" }, drift: { target_column: "label" } },
+    });
+    await ok("POST", `${M}/monitors/run`, { name: "with-target", window_end: end });
+    const training = (await ok("GET", `${M}/monitors/report`, { name: "with-target" })).report.details.drift;
+    const tested = training.columns.map((c: { name: string }) => c.name);
+    expect(tested).toEqual(expect.arrayContaining(["x18", "prediction", "label"]));
+    const label = training.columns.find((c: { name: string }) => c.name === "label");
+    expect(label).toMatchObject({ reference_rows: 10, current_rows: 8 });
+
+    // The same traffic as its own reference: nothing drifts, inputs, predictions and labels alike.
+    await ok("POST", `${M}/monitors/create`, {
+      name: "vs-window",
+      spec: {
+        target: { deployment: "churn-prod" },
+        reference: { kind: "window", start: end - 3_600_000, end },
+      },
+    });
+    const run = (await ok("POST", `${M}/monitors/run`, { name: "vs-window", window_end: end })).evaluation;
+    expect(run.values.drift_share).toBe(0);
+    const own = (await ok("GET", `${M}/monitors/report`, { name: "vs-window" })).report.details;
+    expect(own.reference.rows).toBe(8);
+    expect(own.drift.columns.map((c: { name: string }) => c.name)).toEqual(
+      expect.arrayContaining(["x18", "prediction", "label"]),
+    );
+    await ok("POST", `${M}/monitors/delete`, { name: "with-target" });
+    await ok("POST", `${M}/monitors/delete`, { name: "vs-window" });
+  });
+
   it("scheduled runs are claimed once and evaluate the window ending at their time", async () => {
     await ok("POST", `${M}/monitors/create`, {
       name: "scheduled",

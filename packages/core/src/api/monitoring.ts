@@ -129,8 +129,14 @@ export const MonitorSpec = z.object({
   drift: z
     .object({
       enabled: z.boolean().default(true),
-      /** Columns to test; default every input column. */
+      /**
+       * Columns to test; default every input column, and `prediction` (the predicted class or value)
+       * and `label` (the ground truth) when the reference has them: a production-window reference
+       * always does, a dataset reference through `target_column`.
+       */
       columns: z.array(z.string().min(1)).optional(),
+      /** The reference dataset's target column: compared with the window's labels and predictions. */
+      target_column: z.string().min(1).optional(),
       /** The dataset drifts when this share of tested columns drifts. */
       drift_share: z.number().gt(0).lte(1).default(0.5),
       /** Per-column method overrides, `{column: "ks"}`. */

@@ -6,9 +6,9 @@ import { DataEngine, type DataFile, familyOf, tableOverFiles } from "@gyre/data"
 import type { Kysely } from "kysely";
 import type { DatasetStorage } from "../datasets/storage.js";
 import type { Schema } from "../store/schema.js";
-import { inputLines } from "./evaluation/columns.js";
+import type { Cell } from "./evaluation/columns.js";
 import { MAX_CATEGORIES, type ReferenceColumn, type ReferenceStats } from "./evaluation/quality.js";
-import type { PredictionStore } from "./store/prediction-store.js";
+import type { LabeledPrediction, PredictionStore } from "./store/prediction-store.js";
 import type { MonitoringTables } from "./tables.js";
 
 const TRAINING_CONTEXT = "mlflow.data.context";
@@ -47,14 +47,16 @@ export class ReferenceResolver {
     private readonly now: () => number,
   ) {}
 
+  /** `cellsOf` turns a stored prediction into the columns a window reference keeps (inputs, prediction, label). */
   async resolve(
     spec: monitoring.MonitorSpec,
     modelName: string | undefined,
     version: string | undefined,
+    cellsOf: (row: LabeledPrediction) => Record<string, Cell>,
   ): Promise<ReferenceOutcome> {
     const reference = spec.reference;
     if (reference.kind === "window")
-      return { data: await this.window(spec.target, reference.start, reference.end) };
+      return { data: await this.window(spec.target, reference.start, reference.end, cellsOf) };
     if (reference.kind === "dataset") return this.dataset(reference.dataset);
     if (modelName === undefined || version === undefined)
       return { reason: "no model version answered in the window, so no training dataset to compare with" };
@@ -128,7 +130,12 @@ export class ReferenceResolver {
     return { data: { key: `dataset:${row.name}@${version}`, name: `${row.name}@${version}`, files } };
   }
 
-  private async window(target: monitoring.MonitorTarget, start: number, end: number): Promise<ReferenceData> {
+  private async window(
+    target: monitoring.MonitorTarget,
+    start: number,
+    end: number,
+    cellsOf: (row: LabeledPrediction) => Record<string, Cell>,
+  ): Promise<ReferenceData> {
     const key = `window:${JSON.stringify(target)}:${start}:${end}`;
     if (this.dir === undefined)
       throw new GyreError("NOT_IMPLEMENTED", "Window references need a local artifact destination.");
@@ -146,7 +153,7 @@ export class ReferenceResolver {
           `The reference window [${new Date(start).toISOString()}, ${new Date(end).toISOString()}) holds no predictions of the target.`,
         );
       await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(`${file}.tmp`, `${inputLines(answered)}\n`);
+      await writeFile(`${file}.tmp`, `${answered.map((r) => JSON.stringify(cellsOf(r))).join("\n")}\n`);
       await rename(`${file}.tmp`, file);
       info = await stat(file);
     }

@@ -36,7 +36,21 @@ export function columnNames(rows: readonly Record<string, Cell>[]): string[] {
   return [...names];
 }
 
-/** JSON lines of the flattened inputs (DuckDB reads them as a table for drift). */
-export function inputLines(rows: readonly LabeledPrediction[]): string {
-  return rows.map((r) => JSON.stringify(inputColumns(r.inputs))).join("\n");
+/** Drift's extra columns: the predicted class or value, and the ground truth. */
+export const PREDICTION_COLUMN = "prediction";
+export const LABEL_COLUMN = "label";
+
+/**
+ * A row as drift sees it: its input columns, plus `prediction` and `label` (when it has one),
+ * unless an input already has that name.
+ */
+export function driftCells(
+  row: LabeledPrediction,
+  inputs: Record<string, Cell>,
+  predicted: (outputs: Record<string, unknown>) => number | string | undefined,
+): Record<string, Cell> {
+  const out = { ...inputs };
+  if (!(PREDICTION_COLUMN in inputs)) out[PREDICTION_COLUMN] = predicted(row.outputs) ?? null;
+  if (!(LABEL_COLUMN in inputs) && row.label !== null) out[LABEL_COLUMN] = cell(row.label);
+  return out;
 }

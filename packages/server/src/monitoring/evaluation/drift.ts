@@ -1,4 +1,5 @@
 import path from "node:path";
+import { invalidParameter } from "@gyre/core";
 import {
   compareToReferenceSync,
   DataEngine,
@@ -11,7 +12,7 @@ import {
   tableOverFiles,
 } from "@gyre/data";
 import type { ReferenceData } from "../reference.js";
-import type { Cell } from "./columns.js";
+import { type Cell, LABEL_COLUMN, PREDICTION_COLUMN } from "./columns.js";
 
 export interface DriftOptions {
   readonly columns?: readonly string[] | undefined;
@@ -31,28 +32,41 @@ const KEEP = 8;
 export class DriftReferences {
   private readonly profiles = new Map<string, Promise<ReferenceProfile>>();
 
-  profile(data: ReferenceData): Promise<ReferenceProfile> {
-    let profile = this.profiles.get(data.key);
+  /**
+   * `targetColumn`: a dataset reference's target, also compared under the names `prediction`
+   * and `label` (the window's predictions and ground truth against the training target).
+   */
+  profile(data: ReferenceData, targetColumn?: string): Promise<ReferenceProfile> {
+    const key = targetColumn === undefined ? data.key : `${data.key}#${targetColumn}`;
+    let profile = this.profiles.get(key);
     if (profile) {
       // Most recently used last.
-      this.profiles.delete(data.key);
+      this.profiles.delete(key);
     } else {
-      profile = prepare(data);
-      profile.catch(() => this.profiles.delete(data.key));
+      profile = prepare(data, targetColumn);
+      profile.catch(() => this.profiles.delete(key));
     }
-    this.profiles.set(data.key, profile);
+    this.profiles.set(key, profile);
     while (this.profiles.size > KEEP) this.profiles.delete(this.profiles.keys().next().value!);
     return profile;
   }
 }
 
-async function prepare(data: ReferenceData): Promise<ReferenceProfile> {
+async function prepare(data: ReferenceData, targetColumn: string | undefined): Promise<ReferenceProfile> {
   const engine = await DataEngine.open({
     allowedDirectories: [...new Set(data.files.map((f) => path.dirname(f.path)))],
   });
   try {
     const table = await tableOverFiles(engine, "reference", data.files);
-    return await prepareReference((await readDriftColumns(table)).columns);
+    const { columns } = await readDriftColumns(table);
+    const target = targetColumn === undefined ? undefined : columns.find((c) => c.name === targetColumn);
+    if (targetColumn !== undefined && !target)
+      throw invalidParameter(`drift.target_column: the reference has no column "${targetColumn}"`);
+    const names = new Set(columns.map((c) => c.name));
+    const aliases = target
+      ? [PREDICTION_COLUMN, LABEL_COLUMN].filter((n) => !names.has(n)).map((name) => ({ ...target, name }))
+      : [];
+    return await prepareReference([...columns, ...aliases]);
   } finally {
     engine.close();
   }

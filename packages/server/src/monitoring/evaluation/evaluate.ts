@@ -2,10 +2,10 @@ import type { monitoring } from "@gyre/core";
 import type { DriftResult } from "@gyre/data";
 import type { ReferenceOutcome, ReferenceResolver } from "../reference.js";
 import type { LabeledPrediction, PredictionStore } from "../store/prediction-store.js";
-import { type Cell, columnNames, inputColumns } from "./columns.js";
+import { type Cell, columnNames, driftCells, inputColumns } from "./columns.js";
 import { type DriftReferences, driftOf } from "./drift.js";
 import { type Operations, operationsOf } from "./operations.js";
-import { type Performance, performanceOf } from "./performance.js";
+import { type Performance, performanceOf, predictedValue } from "./performance.js";
 import { type Quality, qualityOf } from "./quality.js";
 
 /** Rows an evaluation reads at most (the newest of the window). */
@@ -102,9 +102,11 @@ export async function evaluateWindow(
   if (answered.length > 0) {
     const cells: Record<string, Cell>[] = answered.map((r) => inputColumns(r.inputs));
     const columns = columnNames(cells);
+    const predicted = (outputs: Record<string, unknown>) => predictedValue(outputs, perfOptions);
+    const cellsOf = (r: LabeledPrediction) => driftCells(r, inputColumns(r.inputs), predicted);
     let outcome: ReferenceOutcome;
     try {
-      outcome = await references.resolve(spec, model ?? undefined, version ?? undefined);
+      outcome = await references.resolve(spec, model ?? undefined, version ?? undefined, cellsOf);
     } catch (error) {
       outcome = { reason: error instanceof Error ? error.message : String(error) };
     }
@@ -114,7 +116,9 @@ export async function evaluateWindow(
       quality = qualityOf(cells, columns, stats);
       if (spec.drift.enabled) {
         try {
-          drift = driftOf(await driftReferences.profile(outcome.data), cells, columns, {
+          const drifting = answered.map((r, i) => driftCells(r, cells[i]!, predicted));
+          const profile = await driftReferences.profile(outcome.data, spec.drift.target_column);
+          drift = driftOf(profile, drifting, columnNames(drifting), {
             columns: spec.drift.columns,
             driftShare: spec.drift.drift_share,
             methods: spec.drift.methods,

@@ -60,6 +60,27 @@ const compareKeys = (a: number | string, b: number | string) =>
         : 0;
 
 /**
+ * The prediction of one row as one value, for drift: the prediction output's value (classes as
+ * they are, booleans as 0/1), else the most probable class index (P ≥ 0.5 → 1 for one probability).
+ */
+export function predictedValue(
+  outputs: Record<string, unknown>,
+  options: PerformanceOptions,
+): number | string | undefined {
+  const scoreName = pick(outputs, options.scoreOutput, SCORE_NAMES);
+  const predictionName =
+    pick(outputs, options.predictionOutput, PREDICTION_NAMES) ??
+    (scoreName === undefined ? Object.keys(outputs)[0] : undefined);
+  if (predictionName !== undefined) return classKey(outputs[predictionName]);
+  const s = scoresOf(outputs[scoreName!]);
+  if (!s || s.length === 0) return undefined;
+  if (s.length === 1) return s[0]! >= 0.5 ? 1 : 0;
+  let best = 0;
+  for (let c = 1; c < s.length; c++) if (s[c]! > s[best]!) best = c;
+  return best;
+}
+
+/**
  * Performance of labeled predictions with @gyre/ml's metrics (scikit-learn's definitions).
  * Classification: the predicted class is the prediction output (`label`, …) or, failing that, the
  * most probable class (P ≥ 0.5 for a one-column probability); classes are the sorted union of

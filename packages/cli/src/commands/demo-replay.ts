@@ -1,5 +1,5 @@
 import { monitoring } from "@gyre/core";
-import type { Gyre } from "@gyre/sdk";
+import { type Gyre, MonitoringClient } from "@gyre/sdk";
 import { DEMO_FEATURES, DEMO_TARGET } from "./demo-data.js";
 
 /**
@@ -76,9 +76,7 @@ export async function versionsServed(gyre: Gyre, deployment: string, start: numb
   return versions;
 }
 
-/** Sends labels in chunks the route accepts. */
+/** Sends labels (the SDK chunks them). */
 export async function sendLabels(gyre: Gyre, labels: readonly monitoring.LabelEntry[]): Promise<void> {
-  for (let i = 0; i < labels.length; i += 50_000) {
-    await gyre.client.call(monitoring.logLabels, { labels: labels.slice(i, i + 50_000) });
-  }
+  await new MonitoringClient(gyre.client).logLabels(labels);
 }

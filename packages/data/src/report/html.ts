@@ -6,7 +6,7 @@ import type { Cell, MonitoringReport, ReportSection, ReportSource, TableSection 
 
 /**
  * The report as one self-contained HTML page: inline CSS and SVG, no script, no font or image
- * fetched, so it opens offline and stays small (a 20-column drift report is tens of kB; Evidently
+ * fetched, so it opens offline and stays small (a 20-column drift report is ~110 kB; Evidently
  * embeds a 3.5 MB script in each). Every string from the report is escaped. The markup is
  * XML-well-formed (void elements self-closed) so it can be checked mechanically.
  */

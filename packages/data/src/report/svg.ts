@@ -5,7 +5,7 @@ import type { TimeSeriesSection } from "./types.js";
 /**
  * Inline SVG charts (no script, no font files): reference vs current distributions as paired bars,
  * and time series as polylines. Coordinates are rounded to 0.1 px to keep reports small; every
- * label goes through escapeHtml, and each bar carries a <title> tooltip with the exact shares.
+ * label goes through escapeHtml, and each pair of bars carries a <title> tooltip with the shares.
  */
 
 const WIDTH = 560;
@@ -77,10 +77,11 @@ export function distributionSvg(distribution: Distribution, caption: string): st
   groups.forEach((g, i) => {
     const x = PAD_LEFT + i * slot + slot * 0.1;
     const tip = `${g.label}${g.isNew ? " (new)" : ""}: reference ${formatShare(g.reference)}, current ${formatShare(g.current)}`;
-    const title = `<title>${escapeHtml(tip)}</title>`;
+    // One tooltip per pair: the group's <title> covers both bars.
     parts.push(
-      `<rect x="${r(x)}" y="${r(y(g.reference))}" width="${r(bar)}" height="${r(PAD_TOP + plotHeight - y(g.reference))}" fill="${REFERENCE_COLOUR}">${title}</rect>`,
-      `<rect x="${r(x + bar)}" y="${r(y(g.current))}" width="${r(bar)}" height="${r(PAD_TOP + plotHeight - y(g.current))}" fill="${g.isNew ? NEW_COLOUR : CURRENT_COLOUR}">${title}</rect>`,
+      `<g><title>${escapeHtml(tip)}</title>`,
+      `<rect x="${r(x)}" y="${r(y(g.reference))}" width="${r(bar)}" height="${r(PAD_TOP + plotHeight - y(g.reference))}" fill="${REFERENCE_COLOUR}"/>`,
+      `<rect x="${r(x + bar)}" y="${r(y(g.current))}" width="${r(bar)}" height="${r(PAD_TOP + plotHeight - y(g.current))}" fill="${g.isNew ? NEW_COLOUR : CURRENT_COLOUR}"/></g>`,
     );
   });
   const baseline = PAD_TOP + plotHeight;

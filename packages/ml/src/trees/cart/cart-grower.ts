@@ -9,7 +9,11 @@ import {
   accumulateRegressionDense,
   classNodeStats,
   clearTouched,
+  giniScanByRows,
   regressionNodeStats,
+  SCAN_BIN,
+  SCAN_LEFT_ROWS,
+  SCAN_PROXY,
 } from "./cart-kernels.js";
 import { NodeRowStack } from "./node-row-stack.js";
 
@@ -103,6 +107,10 @@ class CartGrower {
   private readonly totals: NodeRowStack<Float64Array>;
   /** Left-child totals of the best split found so far in the current node. */
   private readonly bestLeft: Float64Array;
+  /** Row-wise Gini scan scratch: bin → first sorted position, the node's rows sorted by bin, result. */
+  private readonly binStart: Int32Array;
+  private readonly sortedRows: Uint32Array;
+  private readonly scan = new Float64Array(3);
   private nodeWeight = 0;
   private nodeRows = 0;
 
@@ -139,6 +147,8 @@ class CartGrower {
     this.constant = new NodeRowStack(data.nBins.length, (n) => new Uint8Array(n));
     this.totals = new NodeRowStack(this.stride, (n) => new Float64Array(n));
     this.bestLeft = new Float64Array(this.stride);
+    this.binStart = new Int32Array(maxSlots);
+    this.sortedRows = new Uint32Array(rows.length);
   }
 
   grow(): FlatTree {
@@ -269,6 +279,18 @@ class CartGrower {
     const { bins, nRows, nBins } = this.data;
     const base = f * nRows;
     const slots = nBins[f]! + 1;
+    const m = end - start;
+    // Small nodes with many classes: scan row by row (O(rows)) instead of bin by bin (O(bins × classes)).
+    if (
+      !this.isRegression &&
+      !this.useEntropy &&
+      stride >= 4 &&
+      this.data.hasMissing[f] === 0 &&
+      3 * m < 4 * stride * Math.min(m, slots)
+    ) {
+      this.scanByRows(f, base, start, end);
+      return;
+    }
     // Large nodes fill most bins: skip the touched-bin bookkeeping and sweep all bins instead.
     if (end - start > 4 * slots) {
       if (this.isRegression)
@@ -297,6 +319,36 @@ class CartGrower {
         );
     this.scanFeature(f, nTouched);
     clearTouched(touched, nTouched, stride, hist, rowCount);
+  }
+
+  private scanByRows(f: number, base: number, start: number, end: number): void {
+    const { best, scan } = this;
+    scan[SCAN_PROXY] = best.proxy;
+    const improved = giniScanByRows(
+      this.data.bins,
+      base,
+      this.rows,
+      start,
+      end,
+      this.weights,
+      this.classes,
+      this.node,
+      this.nClasses,
+      this.params.minSamplesLeaf,
+      this.rowCount,
+      this.touched,
+      this.binStart,
+      this.sortedRows,
+      this.leftStats,
+      scan,
+      this.bestLeft,
+    );
+    if (!improved) return;
+    const leftRows = scan[SCAN_LEFT_ROWS]!;
+    best.proxy = scan[SCAN_PROXY]!;
+    best.feature = f;
+    best.splitBin = scan[SCAN_BIN]!;
+    best.missingGoesLeft = leftRows > end - start - leftRows;
   }
 
   /** Orders the occupied non-missing bins ascending into `order` (nTouched -1: all bins); returns how many. */

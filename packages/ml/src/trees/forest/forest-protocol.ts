@@ -25,7 +25,5 @@ export const NEXT_TREE = 0;
 export const POSTED = 1;
 
 export type ForestWorkerMessage =
-  | { readonly type: "ready" }
   | { readonly type: "tree"; readonly index: number; readonly tree: FlatTree }
-  | { readonly type: "done" }
   | { readonly type: "error"; readonly message: string };

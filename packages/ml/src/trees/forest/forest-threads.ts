@@ -2,10 +2,8 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "
 import type { CartData, CartParams, CartTarget } from "../cart/cart-grower.js";
 import type { FlatTree } from "../flat-tree.js";
 import { workerScriptUrl } from "../worker-script.js";
-import { type ForestWorkerData, type ForestWorkerMessage, POSTED } from "./forest-protocol.js";
-
-/** A worker that has not said "ready" by then failed to start (e.g. the package is not built). */
-const STARTUP_TIMEOUT_MS = 60_000;
+import { type ForestWorkerData, type ForestWorkerMessage, NEXT_TREE, POSTED } from "./forest-protocol.js";
+import { growForestTree } from "./forest-tree.js";
 
 function shared(bytes: ArrayBufferView): SharedArrayBuffer {
   const buffer = new SharedArrayBuffer(bytes.byteLength);
@@ -14,10 +12,13 @@ function shared(bytes: ArrayBufferView): SharedArrayBuffer {
 }
 
 /**
- * Builds a forest's trees on `threads` worker threads, whole trees at a time (coarse grain: nothing is
- * shared while a tree grows, so a busy machine slows the work down instead of stalling barriers).
- * The binned data is copied once into shared memory. The call is synchronous: the caller blocks on an
- * Atomics.wait and drains the workers' ports with receiveMessageOnPort.
+ * Builds a forest's trees on `threads` threads: the calling thread and threads − 1 workers claim tree
+ * indices from one shared counter, whole trees at a time (coarse grain: nothing is shared while a
+ * tree grows, so a busy machine slows the work down instead of stalling barriers, and a worker that
+ * starts late simply claims fewer trees). Tree t depends only on (seed, t), so the forest is the same
+ * whichever thread builds which tree. The binned data is copied once into shared memory. The call is
+ * synchronous: between its own trees, and once the counter is exhausted, the caller drains the
+ * workers' ports with receiveMessageOnPort (blocking on an Atomics.wait when there is nothing to do).
  */
 export function growForestInWorkers(
   data: CartData,
@@ -30,8 +31,9 @@ export function growForestInWorkers(
 ): FlatTree[] {
   const control = new SharedArrayBuffer(8);
   const signal = new Int32Array(control);
+  const bins = shared(data.bins);
   const base = {
-    bins: shared(data.bins),
+    bins,
     nRows: data.nRows,
     nBins: data.nBins,
     hasMissing: data.hasMissing,
@@ -50,45 +52,60 @@ export function growForestInWorkers(
   const ports: MessagePort[] = [];
   const workers: Worker[] = [];
   try {
-    for (let w = 0; w < Math.min(threads, nTrees); w++) {
+    for (let w = 0; w < Math.min(threads, nTrees) - 1; w++) {
       const { port1, port2 } = new MessageChannel();
       const workerData: ForestWorkerData = { ...base, port: port2 };
-      workers.push(new Worker(script, { workerData, transferList: [port2] }));
+      const worker = new Worker(script, { workerData, transferList: [port2] });
+      // A worker that fails to start claims no tree; its failure is reported through its port if it
+      // had claimed one.
+      worker.on("error", () => {});
+      workers.push(worker);
       ports.push(port1);
     }
-    return collectTrees(ports, signal, nTrees);
+    return buildTrees(data, target, params, bootstrap, seed, ports, signal, nTrees);
   } finally {
     for (const port of ports) port.close();
     for (const worker of workers) void worker.terminate();
   }
 }
 
-function collectTrees(ports: MessagePort[], signal: Int32Array, nTrees: number): FlatTree[] {
+function buildTrees(
+  data: CartData,
+  target: CartTarget,
+  params: CartParams,
+  bootstrap: boolean,
+  seed: number,
+  ports: MessagePort[],
+  signal: Int32Array,
+  nTrees: number,
+): FlatTree[] {
   const trees = new Array<FlatTree | undefined>(nTrees);
   let received = 0;
-  let ready = 0;
-  let finished = 0;
-  const started = Date.now();
-  while (received < nTrees || finished < ports.length) {
-    const seen = Atomics.load(signal, POSTED);
+  const drain = (): boolean => {
     let progressed = false;
     for (const port of ports) {
       for (let packet = receiveMessageOnPort(port); packet; packet = receiveMessageOnPort(port)) {
         progressed = true;
         const message = packet.message as ForestWorkerMessage;
         if (message.type === "error") throw new Error(`Forest worker failed: ${message.message}`);
-        if (message.type === "ready") ready++;
-        else if (message.type === "done") finished++;
-        else {
+        if (message.type === "tree") {
           trees[message.index] = message.tree;
           received++;
         }
       }
     }
-    if (progressed) continue;
-    if (ready < ports.length && Date.now() - started > STARTUP_TIMEOUT_MS) {
-      throw new Error("Forest workers did not start; is @gyre/ml built?");
-    }
+    return progressed;
+  };
+  for (;;) {
+    const index = Atomics.add(signal, NEXT_TREE, 1);
+    if (index >= nTrees) break;
+    trees[index] = growForestTree(data, target, params, bootstrap, seed, index);
+    received++;
+    drain();
+  }
+  while (received < nTrees) {
+    const seen = Atomics.load(signal, POSTED);
+    if (drain()) continue;
     Atomics.wait(signal, POSTED, seen, 1000);
   }
   return trees.map((tree, i) => {

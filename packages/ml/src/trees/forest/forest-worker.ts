@@ -15,7 +15,6 @@ function post(message: ForestWorkerMessage, transfer: ArrayBuffer[] = []): void 
 }
 
 try {
-  post({ type: "ready" });
   const data = {
     bins: new Uint8Array(input.bins),
     nRows: input.nRows,
@@ -37,7 +36,6 @@ try {
     const tree = growForestTree(data, target, input.params, input.bootstrap, input.seed, index);
     post({ type: "tree", index, tree }, buffersOf(tree));
   }
-  post({ type: "done" });
 } catch (error) {
   post({ type: "error", message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
 }

@@ -260,4 +260,16 @@ describe("worker threads", () => {
     expect(parallel).toEqual(serial);
     expect(parallel.columns.map((c) => c.drifted)).toEqual([true, true, false]);
   });
+
+  it("fail the columns instead of hanging when the threads are gone", async () => {
+    const lonely = DriftWorkers.start(1);
+    // Stand in for a crash: end the only thread from outside.
+    await (lonely as unknown as { workers: { terminate(): Promise<number> }[] }).workers[0]!.terminate();
+    await expect(lonely.summarise(numeric("a", 10, 1))).rejects.toThrow(
+      /drift workers failed: a drift worker exited/,
+    );
+    // Categorical columns never needed a thread.
+    await expect(lonely.summarise(categorical("c", ["p"], [3]))).resolves.toMatchObject({ rows: 3 });
+    await lonely.close();
+  });
 });

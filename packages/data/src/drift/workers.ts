@@ -36,6 +36,7 @@ export class DriftWorkers {
   private readonly busy = new Map<Worker, number>();
   private readonly alive: Set<Worker>;
   private nextId = 0;
+  private lastError: Error | undefined;
   private closed = false;
 
   private constructor(private readonly workers: Worker[]) {
@@ -43,6 +44,9 @@ export class DriftWorkers {
     for (const worker of workers) {
       worker.on("message", (reply: SummaryReply) => this.settle(worker, reply));
       worker.on("error", (error) => this.fail(worker, error));
+      worker.on("exit", (code) => {
+        if (!this.closed) this.fail(worker, new Error(`a drift worker exited (code ${code})`));
+      });
       worker.unref();
       this.idle.push(worker);
     }
@@ -63,6 +67,9 @@ export class DriftWorkers {
   summarise(column: DriftColumnInput): Promise<ColumnSummary> {
     if (column.kind === "categorical") return Promise.resolve().then(() => summariseColumn(column));
     if (this.closed) return Promise.reject(new Error("drift workers are closed"));
+    if (this.alive.size === 0) {
+      return Promise.reject(new Error(`drift workers failed: ${this.lastError?.message ?? "none running"}`));
+    }
     return new Promise<NumericSummary>((resolve, reject) => {
       this.queue.push({ id: this.nextId++, values: column.values, pending: { resolve, reject } });
       this.dispatch();
@@ -108,6 +115,9 @@ export class DriftWorkers {
       this.busy.delete(worker);
     }
     this.alive.delete(worker);
+    const idle = this.idle.indexOf(worker);
+    if (idle >= 0) this.idle.splice(idle, 1);
+    this.lastError = error;
     if (this.alive.size === 0) {
       for (const { pending } of this.queue.splice(0))
         pending.reject(new Error(`drift workers failed: ${error.message}`));

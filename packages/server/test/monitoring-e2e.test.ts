@@ -284,6 +284,10 @@ describe.each(backends)("monitoring end to end on $name", (backend) => {
     ]);
     // The shadow (bias +1) predicts 1 for t ≥ −1: 6 of 8 right.
     expect(byVersion[1].metrics.accuracy).toBe(0.75);
+    const operations = report.report.details.operations.by_version;
+    expect(operations[0]).toMatchObject({ version: "1", arm: "primary", requests: 8, counted_requests: 9 });
+    expect(operations[0].error_rate).toBe(1 / 9);
+    expect(operations[0].throughput_rps).toBe(8 / 3600);
     expect(report.html).toMatch(/^<!doctype html>/i);
     // Drift per feature with its distribution plot.
     expect(report.html).toContain("x18");

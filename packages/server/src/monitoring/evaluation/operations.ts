@@ -8,7 +8,15 @@ export interface Operations {
   readonly error_rate: number | null;
   readonly throughput_rps: number;
   readonly signature_violations: number;
-  readonly by_version: readonly OperationalRow[];
+  readonly by_version: readonly VersionOperations[];
+}
+
+/** One (version, arm)'s figures from the store, with its throughput and error rate. */
+export interface VersionOperations extends OperationalRow {
+  /** Logged requests per second of window. */
+  readonly throughput_rps: number;
+  /** errors / counted requests; null when serving counted nothing (an ingested `gyre serve` log). */
+  readonly error_rate: number | null;
 }
 
 /** numpy's default (linear) percentile of sorted values. */
@@ -43,6 +51,10 @@ export function operationsOf(
     error_rate: counted === 0 ? null : errors / counted,
     throughput_rps: answered.length / (windowMs / 1000),
     signature_violations: served.reduce((sum, v) => sum + v.invalid, 0),
-    by_version: byVersion,
+    by_version: byVersion.map((v) => ({
+      ...v,
+      throughput_rps: v.requests / (windowMs / 1000),
+      error_rate: v.counted_requests === 0 ? null : v.errors / v.counted_requests,
+    })),
   };
 }

@@ -38,15 +38,21 @@ export function compareEcdfs(reference: NumericSummary, current: NumericSummary)
   let area = 0;
   let carry = 0;
   while (i < nr || j < nc) {
-    const r = i < nr ? rv[i]! : Number.POSITIVE_INFINITY;
-    const c = j < nc ? cv[j]! : Number.POSITIVE_INFINITY;
-    const v = r <= c ? r : c;
-    if (r === v) {
+    // The next value of the union, from one side or both (no sentinels: fewer branches).
+    let v: number;
+    if (j >= nc || (i < nr && rv[i]! < cv[j]!)) {
+      v = rv[i]!;
       rCum += rc === undefined ? 1 : rc[i]!;
       i++;
-    }
-    if (c === v) {
+    } else if (i >= nr || cv[j]! < rv[i]!) {
+      v = cv[j]!;
       cCum += cc === undefined ? 1 : cc[j]!;
+      j++;
+    } else {
+      v = rv[i]!;
+      rCum += rc === undefined ? 1 : rc[i]!;
+      cCum += cc === undefined ? 1 : cc[j]!;
+      i++;
       j++;
     }
     if (distinct > 0) {
@@ -64,21 +70,4 @@ export function compareEcdfs(reference: NumericSummary, current: NumericSummary)
   }
   const below = Math.min(1, Math.max(0, -lo));
   return { distinct, ks: below > hi ? below : hi, wasserstein: area + carry };
-}
-
-/** Distinct values of reference and current together, by one merge (no statistics). */
-export function unionDistinct(reference: NumericSummary, current: NumericSummary): number {
-  const rv = reference.values;
-  const cv = current.values;
-  let i = 0;
-  let j = 0;
-  let distinct = 0;
-  while (i < rv.length && j < cv.length) {
-    const r = rv[i]!;
-    const c = cv[j]!;
-    if (r <= c) i++;
-    if (c <= r) j++;
-    distinct++;
-  }
-  return distinct + (rv.length - i) + (cv.length - j);
 }

@@ -166,23 +166,6 @@ function moments(values: Float64Array, counts: Uint32Array | undefined, rows: nu
   return { mean, std: Math.sqrt((sum + carry) / rows) };
 }
 
-/** Neumaier's compensated summation: the rounding error of each addition is kept and added back. */
-export class CompensatedSum {
-  private sum = 0;
-  private compensation = 0;
-
-  add(x: number): void {
-    const t = this.sum + x;
-    if (Math.abs(this.sum) >= Math.abs(x)) this.compensation += this.sum - t + x;
-    else this.compensation += x - t + this.sum;
-    this.sum = t;
-  }
-
-  value(): number {
-    return this.sum + this.compensation;
-  }
-}
-
 /**
  * Summarises a categorical column given as dictionary codes (code < 0 = missing). Dictionary entries
  * that repeat a label are merged; a code past the dictionary is an error naming the column.

@@ -286,12 +286,11 @@ class PipelineRunner {
           const states = step.dependsOn.map((d) => this.results.get(d)?.status);
           if (states.some((s) => s !== undefined && !DONE.has(s))) {
             pending.delete(step.name);
-            const failed = step.dependsOn.filter((d) => {
-              const s = this.results.get(d)?.status;
-              return s !== undefined && !DONE.has(s);
-            });
+            const blocking = step.dependsOn
+              .map((d) => [d, this.results.get(d)?.status] as const)
+              .filter(([, s]) => s !== undefined && !DONE.has(s));
             await this.settle(step, "SKIPPED", {
-              error: `skipped: '${failed.join("', '")}' did not succeed`,
+              error: `needs ${blocking.map(([d, s]) => `'${d}' (${s})`).join(", ")}`,
             });
             continue;
           }

@@ -204,7 +204,7 @@ describe("running a pipeline locally", () => {
     expect(result.steps.broken).toMatchObject({ status: "FAILED", attempts: 3, error: "disk full" });
     expect(result.steps["after-broken"]).toMatchObject({
       status: "SKIPPED",
-      error: "skipped: 'broken' did not succeed",
+      error: "needs 'broken' (FAILED)",
     });
     expect(result.steps.independent?.status).toBe("SUCCEEDED");
     const record = await t.store.getRun(result.id);
@@ -258,11 +258,19 @@ describe("running a pipeline locally", () => {
     let active = 0;
     let peak = 0;
     const peaks: Record<string, number> = {};
+    // The first two steps wait for each other, which only works if two run at once.
+    let openBarrier: () => void = () => undefined;
+    const barrier = new Promise<void>((resolve) => {
+      openBarrier = resolve;
+    });
+    const guard = setTimeout(openBarrier, 10_000);
     const body = (name: string) => async () => {
       active++;
       peak = Math.max(peak, active);
-      await new Promise((r) => setTimeout(r, 40));
       peaks[name] = active;
+      if (active === 2) openBarrier();
+      await barrier;
+      await new Promise((r) => setTimeout(r, 20));
       active--;
     };
     const def = pipeline("parallel", (p) => {
@@ -273,6 +281,7 @@ describe("running a pipeline locally", () => {
       trackingUri: t.uri,
       executor: new LocalExecutor({ maxParallel: 2 }),
     });
+    clearTimeout(guard);
     expect(result.status).toBe("SUCCEEDED");
     expect(peak).toBe(2);
     expect(peaks.big).toBe(1);

@@ -160,6 +160,8 @@ function isMissingRoute(error: unknown): boolean {
 class DemoRun {
   readonly reports: string[] = [];
   readonly datasets: string[] = [];
+  /** Rows of each registered window, by dataset URI. */
+  readonly rows = new Map<string, number>();
   private useFeatureStore = true;
 
   constructor(
@@ -183,6 +185,7 @@ class DemoRun {
     }
     const dataset = await this.gyre.registerDataset(path, { name, transfer: "path" });
     this.datasets.push(dataset.uri);
+    this.rows.set(dataset.uri, window.rows);
     return dataset.uri;
   }
 
@@ -535,7 +538,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoStory> {
       data: {
         source: FLIGHTS_LICENCE,
         shift_start: DEMO_SHIFT_START,
-        training_rows: 0,
+        training_rows: demo.rows.get(train) ?? 0,
         replayed_rows: replayRows.length,
       },
       datasets: demo.datasets,

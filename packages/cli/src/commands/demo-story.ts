@@ -3,10 +3,11 @@ import { DEMO_ACCURACY_FLOOR, type DemoStory, type PipelineStory } from "./demo-
 
 /** The story `gyre demo` ends with: what happened, in order, with the ids and paths to look at. */
 
-function pipelineLine(label: string, story: PipelineStory, server: string): string[] {
+function pipelineLine(label: string, story: PipelineStory, gyre: string): string[] {
   const lines = [
     `${label}: pipeline run ${story.pipeline_run_id} ${story.status}${story.trigger ? ` (started by trigger '${story.trigger}')` : ""}`,
-    `  tracking run: ${server}/#/runs/${story.run_id}  (gyre pipelines show ${story.pipeline_run_id})`,
+    `  ${gyre} pipelines show ${story.pipeline_run_id}    # steps, child runs, outputs`,
+    `  ${gyre} runs show ${story.run_id}    # the pipeline's MLflow run`,
   ];
   if (story.model_version) lines.push(`  registered: flight-delay version ${story.model_version}`);
   const gate = story.gate as
@@ -25,6 +26,16 @@ function pipelineLine(label: string, story: PipelineStory, server: string): stri
   return lines;
 }
 
+function breachText(breaches: unknown): string {
+  if (!Array.isArray(breaches)) return JSON.stringify(breaches);
+  return breaches
+    .map(
+      (b: { metric?: string; value?: number; min?: number; max?: number }) =>
+        `${b.metric} ${typeof b.value === "number" ? b.value.toFixed(3) : "?"}${b.min !== undefined ? ` < min ${b.min}` : ""}${b.max !== undefined ? ` > max ${b.max}` : ""}`,
+    )
+    .join(", ");
+}
+
 export function renderStory(story: DemoStory): string {
   const lines: string[] = [];
   lines.push("", "The story", "=========");
@@ -37,7 +48,13 @@ export function renderStory(story: DemoStory): string {
     `Features: airport statistics of the previous day (${story.feature_store}).`,
     "",
   );
-  lines.push(...pipelineLine("1. First model", story.first, story.server), "");
+  const gyre = `GYRE_HOME=${story.home} npx gyre`;
+  lines.push(
+    `Home: ${story.home} (the first model trains on ${story.data.training_rows.toLocaleString("en-US")} flights); everything below is there:`,
+    `  inspect it with '${gyre} …', or serve it with '${gyre} server' (deployment, monitor and reports included).`,
+    "",
+  );
+  lines.push(...pipelineLine("1. First model", story.first, gyre), "");
   lines.push(
     `2. Traffic, week by week: accuracy on the week's labelled traffic (the monitor's floor is ${DEMO_ACCURACY_FLOOR}), features drifted against the training set:`,
   );
@@ -61,19 +78,20 @@ export function renderStory(story: DemoStory): string {
     "",
   );
   if (story.alert) {
+    const alertId = story.alert.id;
+    const firing = story.weeks.findIndex((w) => w.alert_id === alertId);
+    const resolved = story.weeks.slice(firing + 1).find((w) => w.alert_id !== alertId);
     lines.push(
-      `3. Alert ${story.alert.id} fired after the week of ${story.alert.week}: ${JSON.stringify(story.alert.breaches)}; ${story.alert.webhook_deliveries} signed webhook deliveries.`,
+      `3. Alert ${alertId} fired after the week of ${story.alert.week}: ${breachText(story.alert.breaches)}; ${story.alert.webhook_deliveries} signed webhook deliveries${resolved ? `; resolved by the week of ${resolved.week}` : "; still firing at the end"}.`,
+      `   ${gyre} monitor alerts`,
       "",
     );
   } else lines.push("3. No alert fired.", "");
-  if (story.retrain) lines.push(...pipelineLine("4. Retrain", story.retrain, story.server), "");
+  if (story.retrain) lines.push(...pipelineLine("4. Retrain", story.retrain, gyre), "");
   else lines.push("4. No retrain.", "");
   lines.push(`Champion: ${story.champion.before} → ${story.champion.after}`);
   if (story.reports.length > 0) lines.push(`Reports: ${story.reports.join(", ")}`);
-  lines.push(
-    `Home: ${story.home} (inspect with: GYRE_HOME=${story.home} npx gyre models show ${"flight-delay"}@champion)`,
-    `Finished in ${story.seconds.toFixed(1)} s.`,
-    "",
-  );
+  lines.push(`  ${gyre} models history flight-delay    # who moved which alias when`);
+  lines.push(`Finished in ${story.seconds.toFixed(1)} s.`, "");
   return lines.join("\n");
 }

@@ -19,7 +19,7 @@ export {
   outputFormatOf,
   writeHistorical,
 } from "./offline/historical.js";
-export { checkViewSource, defineSource, type SourceData, viewRows } from "./offline/source.js";
+export { checkViewSource, defineSource, type SourceData, tieOrder, viewRows } from "./offline/source.js";
 export { openOnlineStore } from "./online/open.js";
 export {
   checkEntityRows,

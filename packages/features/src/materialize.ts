@@ -1,7 +1,7 @@
 import type { FeatureValue } from "@gyre/core";
 import type { DataEngine, Table } from "@gyre/data";
 import type { ResolvedView } from "./catalog.js";
-import { viewRows } from "./offline/source.js";
+import { tieOrder, viewRows } from "./offline/source.js";
 import type { OnlineRow, OnlineStore } from "./online/store.js";
 import { ident } from "./sql.js";
 import { encodeKey, jsonValue, type KeyValue } from "./values.js";
@@ -48,8 +48,8 @@ export async function materializeView(job: MaterializeView): Promise<number> {
   ];
   await engine.run(
     `CREATE OR REPLACE TEMP TABLE ${LATEST} AS SELECT ${keys.join(", ")}, ` +
-      `arg_max(struct_pack(${fields.join(", ")}), struct_pack(e := __ev, c := __cr, h := __tb)) AS r ` +
-      `FROM (${viewRows(view, job.table, features)}) WHERE ${window.join(" AND ")} GROUP BY ${keys.join(", ")}`,
+      `arg_max(struct_pack(${fields.join(", ")}), ${tieOrder(view, "", true)}) AS r ` +
+      `FROM (${viewRows(view, job.table)}) WHERE ${window.join(" AND ")} GROUP BY ${keys.join(", ")}`,
   );
   const { n } = await engine.one(`SELECT count(*) AS n FROM ${LATEST}`);
   const total = Number(n);

@@ -2,7 +2,7 @@ import { invalidParameter } from "@gyre/core";
 import type { DataEngine, Table } from "@gyre/data";
 import type { FeatureSelection } from "../catalog.js";
 import { epochMicros, ident, literal } from "../sql.js";
-import { viewKeys, viewRows } from "./source.js";
+import { tieOrder, viewKeys, viewRows } from "./source.js";
 
 export interface HistoricalJoin {
   readonly engine: DataEngine;
@@ -81,8 +81,8 @@ export async function historicalQuery(join: HistoricalJoin): Promise<string> {
       (ttl > 0 ? ` WHERE v.__ev >= s.__gyre_t - ${ttl * 1_000_000}` : "");
     const fields = features.map((f) => `${ident(f.name)} := v.${ident(`__f_${f.name}`)}`);
     ctes.push(
-      `${alias} AS (SELECT m.__r, arg_max(struct_pack(${fields.join(", ")}), struct_pack(c := v.__cr, h := v.__tb)) AS best ` +
-        `FROM (${latest}) m JOIN (${viewRows(view, table, features)}) v ON ${keys.map((k) => `m.${k} = v.${k}`).join(" AND ")} AND m.__ev = v.__ev ` +
+      `${alias} AS (SELECT m.__r, arg_max(struct_pack(${fields.join(", ")}), ${tieOrder(view, "v.", false)}) AS best ` +
+        `FROM (${latest}) m JOIN (${viewRows(view, table)}) v ON ${keys.map((k) => `m.${k} = v.${k}`).join(" AND ")} AND m.__ev = v.__ev ` +
         "GROUP BY m.__r)",
     );
     joins.push(`LEFT JOIN ${alias} ON ${alias}.__r = s.rowid`);

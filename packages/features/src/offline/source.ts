@@ -1,4 +1,3 @@
-import type { features } from "@gyre/core";
 import { invalidParameter } from "@gyre/core";
 import {
   type DataEngine,
@@ -11,8 +10,6 @@ import {
 import type { ResolvedView } from "../catalog.js";
 import { epochMicros, ident, MIN_BIGINT } from "../sql.js";
 import { ACCEPTED_FAMILIES, DUCKDB_TYPE } from "../values.js";
-
-type FieldDef = features.FieldDef;
 
 /** A source's data as the server found it: its files, and the SELECT over them if any. */
 export interface SourceData {
@@ -88,14 +85,11 @@ export function checkViewSource(view: ResolvedView, table: Table): void {
 
 /**
  * The view's rows as the joins read them: join keys, `__ev` and `__cr` (epoch µs; a missing
- * created time sorts first), `__tb` (a hash of all the view's feature values: the last,
- * deterministic tie-break between rows equal in both times, the same offline and online) and each
- * selected feature cast to its declared type as `__f_<name>`. Rows without an event time or with
- * a missing join key can never match and are left out.
+ * created time sorts first) and every feature cast to its declared type as `__f_<name>`. Rows
+ * without an event time or with a missing join key can never match and are left out.
  */
-export function viewRows(view: ResolvedView, table: Table, selected: readonly FieldDef[]): string {
+export function viewRows(view: ResolvedView, table: Table): string {
   const family = (c: string) => familyOf(table.columns.find((x) => x.name === c)!.type);
-  const cast = (f: FieldDef) => `CAST(${ident(f.column ?? f.name)} AS ${DUCKDB_TYPE[f.type]})`;
   const ev = view.def.event_timestamp_column;
   const cr = view.def.created_timestamp_column;
   const select = [
@@ -104,11 +98,22 @@ export function viewRows(view: ResolvedView, table: Table, selected: readonly Fi
     cr === undefined
       ? `${MIN_BIGINT} AS __cr`
       : `coalesce(${epochMicros(ident(cr), family(cr))}, ${MIN_BIGINT}) AS __cr`,
-    `hash(${[...view.features.values()].map(cast).join(", ")}) AS __tb`,
-    ...selected.map((f) => `${cast(f)} AS ${ident(`__f_${f.name}`)}`),
+    ...[...view.features.values()].map(
+      (f) => `CAST(${ident(f.column ?? f.name)} AS ${DUCKDB_TYPE[f.type]}) AS ${ident(`__f_${f.name}`)}`,
+    ),
   ];
   const where = [`${ident(ev)} IS NOT NULL`, ...view.keys.map((k) => `${ident(k.name)} IS NOT NULL`)];
   return `SELECT ${select.join(", ")} FROM ${table.relation} WHERE ${where.join(" AND ")}`;
+}
+
+/**
+ * The order that picks one row among rows of equal keys (and, offline, equal event time): the
+ * latest created time, then a hash of all the view's feature values — deterministic whatever the
+ * file order, and the same offline and online. `alias` qualifies viewRows' columns.
+ */
+export function tieOrder(view: ResolvedView, alias: string, withEventTime: boolean): string {
+  const values = [...view.features.values()].map((f) => `${alias}${ident(`__f_${f.name}`)}`);
+  return `struct_pack(${withEventTime ? `e := ${alias}__ev, ` : ""}c := ${alias}__cr, h := hash(${values.join(", ")}))`;
 }
 
 /** Only the keys and event time of a view's rows (the narrow side of the as-of search). */

@@ -152,3 +152,32 @@ describe("gyre demo", () => {
     }
   });
 });
+
+describe("gyre demo's command line", () => {
+  async function demo(...args: string[]) {
+    let stderr = "";
+    const code = await runCli(["demo", ...args], {
+      env: {},
+      stdout: () => {},
+      stderr: (t) => {
+        stderr += t;
+      },
+      untilShutdown: () => new Promise(() => {}),
+    });
+    return { code, stderr };
+  }
+
+  it("refuses a home that holds anything, a bad --until and bad numbers, before doing any work", async () => {
+    const parent = join(home, "..");
+    expect(await demo("--home", parent)).toMatchObject({ code: 2 });
+    expect((await demo("--home", parent)).stderr).toContain(
+      `error: --home ${parent} is not empty: the demo needs a new or empty directory`,
+    );
+    expect((await demo("--until", "2001-08-01")).stderr).toContain(
+      "error: --until must be a day from 2001-03-01 to 2001-07-01, got '2001-08-01'",
+    );
+    expect((await demo("--sample", "0")).stderr).toContain(
+      "error: --sample must be an integer from 1 to 10000, got '0'",
+    );
+  });
+});

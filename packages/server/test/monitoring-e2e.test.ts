@@ -185,6 +185,9 @@ describe.each(backends)("monitoring end to end on $name", (backend) => {
     expect(bad.status).toBe(400);
     expect(bad.body.error_code).toBe("INVALID_PARAMETER_VALUE");
     expect(bad.body.message).toContain("labels");
+    const nul = await call("POST", `${M}/labels`, { labels: [{ request_id: "a\u0000b", value: 1 }] });
+    expect(nul.status).toBe(400);
+    expect(nul.body.message).toContain("NUL");
     // The first label of request 1 is wrong; it is corrected later (last write wins).
     const first = await ok("POST", `${M}/labels`, {
       labels: requestIds.map((id, i) => ({ request_id: id, value: LABELS[i] })),

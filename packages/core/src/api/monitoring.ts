@@ -54,12 +54,16 @@ export const DRIFT_METHODS = ["ks", "chisquare", "z", "wasserstein", "jensenshan
 
 export const ARMS = ["primary", "canary", "shadow"] as const;
 
+/** Text the prediction store compares with: non-empty, and no NUL (neither database stores one). */
+const sqlText = () =>
+  requiredString().refine((text) => !text.includes("\u0000"), "cannot hold a NUL character");
+
 const labelValue = z.union([z.number(), z.string(), z.boolean()], {
   error: "a label is a number, a string or a boolean",
 });
 
 export const LabelEntry = z.object({
-  request_id: requiredString(),
+  request_id: sqlText(),
   /** The row of a multi-row request (default 0). */
   row: z.number().int().nonnegative("row is a row index (0 or more)").optional(),
   value: labelValue,
@@ -69,9 +73,9 @@ export type LabelEntry = z.output<typeof LabelEntry>;
 export const MonitorTarget = z
   .object({
     /** A registered model: every deployment serving it (and `gyre serve` logs ingested under its name). */
-    model: z.string().min(1).optional(),
+    model: sqlText().optional(),
     /** A named deployment. */
-    deployment: z.string().min(1).optional(),
+    deployment: sqlText().optional(),
     /** Narrow to one model version or deployment arm. */
     version: z.string().regex(/^\d+$/, "a version is a number").optional(),
     arm: z.enum(ARMS).optional(),
@@ -252,9 +256,9 @@ export const searchPredictions = defineRoute({
   tag: TAG,
   summary: "Logged predictions with their latest labels, by model, deployment, version, arm and time window.",
   request: z.object({
-    model: z.string().min(1).optional(),
-    deployment: z.string().min(1).optional(),
-    version: z.string().min(1).optional(),
+    model: sqlText().optional(),
+    deployment: sqlText().optional(),
+    version: sqlText().optional(),
     arm: z.enum(ARMS).optional(),
     /** ms since the epoch, inclusive. */
     start_time: int64().optional(),
@@ -391,10 +395,10 @@ export const explainPrediction = defineRoute({
   summary:
     "Exact TreeSHAP attributions of one logged prediction of a tree model trained with @gyre/ml (its pipeline.json): per model feature and output, with the expected value.",
   request: z.object({
-    request_id: requiredString(),
+    request_id: sqlText(),
     row: int32().optional(),
     /** Which answer when several versions gave one (shadows); default the primary's. */
-    version: z.string().min(1).optional(),
+    version: sqlText().optional(),
   }),
   response: z.object({
     request_id: z.string(),
@@ -417,7 +421,7 @@ export const computeImportance = defineRoute({
   summary:
     "Permutation importance of a model version (trained with @gyre/ml) on its labeled production predictions in a window: the score drop when each input column is shuffled.",
   request: z.object({
-    model: requiredString(),
+    model: sqlText(),
     version: z
       .union([z.string().regex(/^\d+$/, "a version is a number"), z.number().int().positive()])
       .transform(String),

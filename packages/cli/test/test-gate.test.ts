@@ -243,6 +243,34 @@ describe("gyre test", () => {
     expect(result.code).toBe(1);
   });
 
+  it("finds the holdout and target the challenger's run logged, and reads a registered dataset", async () => {
+    const gyre = new Gyre({ trackingUri: server.baseUrl });
+    const dataset = await gyre.registerDataset(holdoutCsv, { name: "gate-holdout" });
+    const dir = join(work, "logged");
+    await toModelDir(weak, dir);
+    const run = await gyre.startRun({ experiment: "gate" });
+    await run.logParams({ target: "late" });
+    await run.logInput(dataset, { context: "holdout" });
+    const version = await gyre.registerModel(await run.logModel(dir), "gate");
+    await run.end();
+    await gyre.setAlias("gate", "logged", version.version);
+    const file = thresholds("logged.json", { accuracy: { min: 0 } });
+    const args = ["--against", "1", "--thresholds", file, "--latency-samples", "0", "--json"];
+    const logged = JSON.parse((await gyreTest("models:/gate@logged", ...args)).stdout);
+    expect(logged.holdout).toEqual({ source: dataset.uri, rows: ROWS, target: "late" });
+    expect(logged.champion.model).toBe("gate version 1");
+    const explicit = JSON.parse((await gyreTest("models:/gate/2", "--data", dataset.uri, ...args)).stdout);
+    expect(explicit.holdout).toEqual({ source: dataset.uri, rows: ROWS, target: "late" });
+    // The same rows as the CSV, so the same figures.
+    expect(logged.challenger.metrics).toEqual(explicit.challenger.metrics);
+    expect(logged.challenger.metrics.accuracy).toBe(reference(weak).accuracy);
+    const missing = await gyreTest("models:/gate@champion", "--thresholds", file);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(
+      "error: missing --data: the challenger's run logged no dataset with the context 'holdout'",
+    );
+  });
+
   it("rejects bad thresholds with exit 2, naming the field and the rule", async () => {
     const cases: [unknown, string][] = [
       [{ auc: { max_drop: 0.1 } }, "unknown key 'auc'"],

@@ -7,6 +7,9 @@
  *
  * Options: --workers N             processes for the multi-process runs (default 2)
  *          --prediction-log on|off  gyre serve's prediction log (default on, as it ships)
+ *          --rounds N               repeat every scenario N times, interleaved; medians reported (default 1)
+ *          --seconds S              measured window per scenario (default 10)
+ *          --skip-alias             leave out the 100,000-request alias-move run
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
@@ -14,7 +17,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { aliasMoves } from "./alias.js";
 import { httpRequests, v2Bodies } from "./bodies.js";
-import { type Figures, measure } from "./measure.js";
+import { type Figures, measure, SECONDS } from "./measure.js";
 import { logregGraph, treesGraph, writeModel } from "./models.js";
 import { startFloor, startGyreServe } from "./processes.js";
 import { type ModelFigures, reportLine } from "./report.js";
@@ -31,12 +34,18 @@ async function main(): Promise<void> {
     options: {
       workers: { type: "string", default: "2" },
       "prediction-log": { type: "string", default: "on" },
+      rounds: { type: "string", default: "1" },
+      seconds: { type: "string", default: String(SECONDS) },
+      "skip-alias": { type: "boolean", default: false },
     },
     // bench/run.mjs passes every benchmark the same arguments; ignore the others'.
     strict: false,
   });
   const workers = Number(values.workers);
   const predictionLog = values["prediction-log"] !== "off";
+  const rounds = Math.max(1, Number(values.rounds) || 1);
+  const seconds = Math.max(1, Number(values.seconds) || SECONDS);
+  const durationMs = seconds * 1000;
   const loadBefore = loadavg()[0]!;
   setTimeout(() => {
     log(`watchdog: still running after ${WATCHDOG_MS / 60_000} min, giving up`);
@@ -57,6 +66,7 @@ async function main(): Promise<void> {
       try {
         const { figures } = await measure(server, {
           requests: httpRequests("/v2/models/floor/infer", bodies),
+          durationMs,
         });
         log(`floor: ${figures.requests_per_s} req/s, p99 ${figures.p99_ms} ms`);
         return figures;
@@ -65,54 +75,59 @@ async function main(): Promise<void> {
       }
     };
 
-    const models: Partial<Record<"logreg" | "trees", ModelFigures>> = {};
-    for (const name of ["logreg", "trees"] as const) {
-      const run = async (count: number, logged = predictionLog): Promise<Figures> => {
-        const server = await startGyreServe(
-          [
-            dirs[name],
-            "--port",
-            "0",
-            "--name",
-            name,
-            "--workers",
-            String(count),
-            "--prediction-log",
-            logged ? path.join(dir, "predictions", `${name}-${count}`) : "off",
-          ],
-          path.join(dir, "home"),
-        );
-        try {
-          const { figures } = await measure(server, {
-            requests: httpRequests(`/v2/models/${name}/infer`, bodies),
-          });
-          const what = `${name}, ${count} process(es)${logged ? "" : ", no prediction log"}`;
-          log(`${what}: ${figures.requests_per_s} req/s, p99 ${figures.p99_ms} ms`);
-          return figures;
-        } finally {
-          await server.stop();
-        }
-      };
-      const floor = await measureFloor();
-      models[name] = {
-        floor,
-        one_process: await run(1),
-        // What the prediction log costs, measured beside it (the log's serialisation shares the event loop).
-        ...(predictionLog ? { one_process_no_log: await run(1, false) } : {}),
-        workers: await run(workers),
-      };
+    const models: Record<"logreg" | "trees", ModelFigures[]> = { logreg: [], trees: [] };
+    for (let round = 0; round < rounds; round++) {
+      if (rounds > 1) log(`round ${round + 1} of ${rounds}`);
+      for (const name of ["logreg", "trees"] as const) {
+        const run = async (count: number, logged = predictionLog): Promise<Figures> => {
+          const server = await startGyreServe(
+            [
+              dirs[name],
+              "--port",
+              "0",
+              "--name",
+              name,
+              "--workers",
+              String(count),
+              "--prediction-log",
+              logged ? path.join(dir, "predictions", `${name}-${count}`) : "off",
+            ],
+            path.join(dir, "home"),
+          );
+          try {
+            const { figures } = await measure(server, {
+              requests: httpRequests(`/v2/models/${name}/infer`, bodies),
+              durationMs,
+            });
+            const what = `${name}, ${count} process(es)${logged ? "" : ", no prediction log"}`;
+            log(`${what}: ${figures.requests_per_s} req/s, p99 ${figures.p99_ms} ms`);
+            return figures;
+          } finally {
+            await server.stop();
+          }
+        };
+        const floor = await measureFloor();
+        models[name].push({
+          floor,
+          one_process: await run(1),
+          // What the prediction log costs, measured beside it (its worker thread shares the cores).
+          ...(predictionLog ? { one_process_no_log: await run(1, false) } : {}),
+          workers: await run(workers),
+        });
+      }
     }
 
-    const alias = await aliasMoves(path.join(dir, "alias"), bodies, log);
-    const { latency: _, ...aliasFigures } = alias;
+    const alias = values["skip-alias"] ? undefined : await aliasMoves(path.join(dir, "alias"), bodies, log);
+    const aliasFigures = alias ? (({ latency: _, ...rest }) => rest)(alias) : undefined;
     process.stdout.write(
       `${JSON.stringify(
         reportLine({
-          models: models as Record<"logreg" | "trees", ModelFigures>,
+          models,
           alias: aliasFigures,
           workers,
           predictionLog,
           loadBefore,
+          seconds,
         }),
       )}\n`,
     );

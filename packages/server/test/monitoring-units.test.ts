@@ -145,6 +145,31 @@ describe("webhook delivery", () => {
   });
 });
 
+describe("webhook delivery on shutdown", () => {
+  it("abandons the backoff between retries when aborted", async () => {
+    const closing = new AbortController();
+    let tries = 0;
+    const failing = (async () => {
+      tries++;
+      queueMicrotask(() => closing.abort());
+      return new Response(null, { status: 503 });
+    }) as typeof fetch;
+    // A minute of backoff: only the abort can end this delivery within the test's time limit.
+    const result = await deliver({ url: "http://127.0.0.1:1/" }, "e", "{}", {
+      fetch: failing,
+      backoffMs: 60_000,
+      signal: closing.signal,
+    });
+    expect(tries).toBe(1);
+    expect(result).toMatchObject({
+      ok: false,
+      attempts: 1,
+      status: 503,
+      error: "abandoned: the server is closing",
+    });
+  });
+});
+
 describe("performance", () => {
   it("binary classification from a label output and P(1) scores (hand-computed)", () => {
     // y = [1, 0, 1, 1, 0], predicted [1, 1, 0, 1, 0], P(1) = [.9, .6, .4, .8, .2]

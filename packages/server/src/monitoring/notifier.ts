@@ -31,8 +31,15 @@ export class AlertNotifier {
   private readonly callbacks = new Set<AlertCallback>();
   private readonly pending = new Set<Promise<unknown>>();
   private logger: MonitoringLogger = silent;
+  private readonly closing = new AbortController();
 
   constructor(private readonly delivery: DeliveryOptions = {}) {}
+
+  /** Abandons pending webhook retries (logged as failed deliveries), then waits for the rest. */
+  async close(): Promise<void> {
+    this.closing.abort();
+    await this.idle();
+  }
 
   setLogger(logger: MonitoringLogger): void {
     this.logger = logger;
@@ -63,20 +70,22 @@ export class AlertNotifier {
     const body = JSON.stringify(event);
     for (const webhook of webhooks) {
       this.track(
-        deliver(webhook, event.event, body, this.delivery).then((result: DeliveryResult) => {
-          if (!result.ok) {
-            this.logger.error(
-              {
-                monitor: event.monitor,
-                url: webhook.url,
-                attempts: result.attempts,
-                status: result.status,
-                error: result.error,
-              },
-              "alert webhook delivery failed",
-            );
-          }
-        }),
+        deliver(webhook, event.event, body, { ...this.delivery, signal: this.closing.signal }).then(
+          (result: DeliveryResult) => {
+            if (!result.ok) {
+              this.logger.error(
+                {
+                  monitor: event.monitor,
+                  url: webhook.url,
+                  attempts: result.attempts,
+                  status: result.status,
+                  error: result.error,
+                },
+                "alert webhook delivery failed",
+              );
+            }
+          },
+        ),
       );
     }
   }

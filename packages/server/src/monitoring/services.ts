@@ -171,7 +171,7 @@ export function createMonitoringServices(
     async close() {
       await scheduler.stop();
       await counter?.close();
-      await notifier.idle();
+      await notifier.close();
       await store.close();
     },
   };

@@ -21,6 +21,8 @@ export interface DeliveryOptions {
   /** Per try (default 10 s). */
   readonly timeoutMs?: number;
   readonly fetch?: typeof fetch;
+  /** Stops retrying (and the try in flight) when aborted: a closing server does not wait out backoffs. */
+  readonly signal?: AbortSignal;
 }
 
 export interface DeliveryResult {
@@ -57,13 +59,20 @@ export async function deliver(
   };
   let last: DeliveryResult = { url: webhook.url, ok: false, attempts: 0 };
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    if (attempt > 1) await sleep(backoff * 2 ** (attempt - 2));
+    if (options.signal?.aborted) return { ...last, error: "abandoned: the server is closing" };
+    if (attempt > 1) {
+      const waited = await sleep(backoff * 2 ** (attempt - 2), true, { signal: options.signal }).catch(
+        () => false,
+      );
+      if (!waited) return { ...last, error: "abandoned: the server is closing" };
+    }
     try {
+      const timeout = AbortSignal.timeout(options.timeoutMs ?? 10_000);
       const response = await post(webhook.url, {
         method: "POST",
         headers,
         body,
-        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+        signal: options.signal ? AbortSignal.any([timeout, options.signal]) : timeout,
       });
       await response.arrayBuffer().catch(() => undefined);
       last = { url: webhook.url, ok: response.ok, attempts: attempt, status: response.status };

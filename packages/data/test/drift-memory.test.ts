@@ -238,8 +238,9 @@ describe("stored reference profiles", () => {
 
 describe("worker threads", () => {
   let workers: DriftWorkers;
-  beforeAll(() => {
+  beforeAll(async () => {
     workers = DriftWorkers.start(2);
+    await workers.ready();
   });
   afterAll(() => workers.close());
 
@@ -263,6 +264,7 @@ describe("worker threads", () => {
 
   it("fail the columns instead of hanging when the threads are gone", async () => {
     const lonely = DriftWorkers.start(1);
+    await lonely.ready();
     // Stand in for a crash: end the only thread from outside.
     await (lonely as unknown as { workers: { terminate(): Promise<number> }[] }).workers[0]!.terminate();
     await expect(lonely.summarise(numeric("a", 10, 1))).rejects.toThrow(
@@ -270,6 +272,7 @@ describe("worker threads", () => {
     );
     // Categorical columns never needed a thread.
     await expect(lonely.summarise(categorical("c", ["p"], [3]))).resolves.toMatchObject({ rows: 3 });
+    await expect(lonely.ready()).rejects.toThrow(/drift workers failed/);
     await lonely.close();
   });
 });

@@ -20,3 +20,5 @@ port.on("message", (request: SummaryRequest) => {
     port.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) });
   }
 });
+// Modules loaded, listener set: the pool may count this thread as started.
+port.postMessage({ ready: true } satisfies SummaryReply);

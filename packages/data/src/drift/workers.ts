@@ -13,7 +13,10 @@ export interface SummaryRequest {
   length: number;
 }
 
-export type SummaryReply = { id: number; summary: NumericSummary } | { id: number; error: string };
+export type SummaryReply =
+  | { id: number; summary: NumericSummary }
+  | { id: number; error: string }
+  | { ready: true };
 
 interface Pending {
   resolve(summary: NumericSummary): void;
@@ -38,6 +41,8 @@ export class DriftWorkers {
   private nextId = 0;
   private lastError: Error | undefined;
   private closed = false;
+  private readonly loaded = new Set<Worker>();
+  private readonly starting: { resolve(): void; reject(error: Error): void }[] = [];
 
   private constructor(private readonly workers: Worker[]) {
     this.alive = new Set(workers);
@@ -47,7 +52,7 @@ export class DriftWorkers {
       worker.on("exit", (code) => {
         if (!this.closed) this.fail(worker, new Error(`a drift worker exited (code ${code})`));
       });
-      worker.unref();
+      // Referenced until loaded (so awaiting ready() keeps the process up), then only while busy.
       this.idle.push(worker);
     }
   }
@@ -57,6 +62,17 @@ export class DriftWorkers {
     const script = workerScript();
     const count = Math.max(1, Math.floor(threads));
     return new DriftWorkers(Array.from({ length: count }, () => new Worker(script)));
+  }
+
+  /**
+   * Resolves once every thread has loaded its code (a long-lived pool pays that once; a benchmark
+   * waits for it before timing). Columns may be sent before: they queue.
+   */
+  ready(): Promise<void> {
+    if (this.allLoaded()) return Promise.resolve();
+    if (this.alive.size === 0)
+      return Promise.reject(new Error(`drift workers failed: ${this.lastError?.message ?? "none running"}`));
+    return new Promise((resolve, reject) => this.starting.push({ resolve, reject }));
   }
 
   get size(): number {
@@ -94,6 +110,12 @@ export class DriftWorkers {
   }
 
   private settle(worker: Worker, reply: SummaryReply): void {
+    if ("ready" in reply) {
+      this.loaded.add(worker);
+      if (!this.busy.has(worker)) worker.unref();
+      if (this.allLoaded()) for (const waiter of this.starting.splice(0)) waiter.resolve();
+      return;
+    }
     const pending = this.pending.get(reply.id);
     this.pending.delete(reply.id);
     this.busy.delete(worker);
@@ -104,6 +126,10 @@ export class DriftWorkers {
       else pending.resolve(reply.summary);
     }
     this.dispatch();
+  }
+
+  private allLoaded(): boolean {
+    return this.alive.size > 0 && [...this.alive].every((w) => this.loaded.has(w));
   }
 
   /** A worker that died fails its task; when none is left, so does everything queued. */
@@ -118,7 +144,10 @@ export class DriftWorkers {
     const idle = this.idle.indexOf(worker);
     if (idle >= 0) this.idle.splice(idle, 1);
     this.lastError = error;
+    if (this.allLoaded()) for (const waiter of this.starting.splice(0)) waiter.resolve();
     if (this.alive.size === 0) {
+      for (const waiter of this.starting.splice(0))
+        waiter.reject(new Error(`drift workers failed: ${error.message}`));
       for (const { pending } of this.queue.splice(0))
         pending.reject(new Error(`drift workers failed: ${error.message}`));
     }

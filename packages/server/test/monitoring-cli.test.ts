@@ -132,6 +132,10 @@ describe("monitoring CLI", () => {
     const ack = await cli("monitor", "ack", String(alert.id));
     expect(ack.stdout).toBe(`Acknowledged alert ${alert.id} (strict, firing).\n`);
     expect((await cli("monitor", "delete", "m")).stdout).toBe("Deleted monitor m.\n");
+    // Deleting a monitor resolves its firing alert; the alert stays in the history.
+    expect((await cli("monitor", "delete", "strict")).code).toBe(0);
+    const after = JSON.parse((await cli("monitor", "alerts", "--monitor", "strict", "--json")).stdout).alerts;
+    expect(after).toMatchObject([{ id: alert.id, state: "resolved", acknowledged_by: expect.any(String) }]);
     const gone = await cli("monitor", "show", "m");
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain("RESOURCE_DOES_NOT_EXIST");

@@ -308,7 +308,7 @@ export const deleteMonitor = defineRoute({
   methods: ["DELETE", "POST"],
   path: `${BASE}/monitors/delete`,
   tag: TAG,
-  summary: "Delete a monitor and its evaluations; its alerts stay in the history.",
+  summary: "Delete a monitor and its evaluations; its alerts stay in the history (a firing one is resolved).",
   request: z.object({ name: requiredString() }),
   response: z.object({}),
 });

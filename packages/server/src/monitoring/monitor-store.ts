@@ -132,6 +132,13 @@ export class MonitorStore {
       const deleted = await trx.deleteFrom("monitors").where("name", "=", name).executeTakeFirst();
       if (Number(deleted.numDeletedRows) === 0) throw monitorNotFound(name);
       await trx.deleteFrom("monitor_evaluations").where("monitor_name", "=", name).execute();
+      // Its alerts stay in the history, but none is left firing for a monitor that is gone.
+      await trx
+        .updateTable("monitor_alerts")
+        .set({ state: "resolved", resolved_at: this.ctx.now() })
+        .where("monitor_name", "=", name)
+        .where("state", "=", "firing")
+        .execute();
     });
   }
 

@@ -1,6 +1,7 @@
 import type { DriftColumnInput } from "./columns.js";
 import { profileFromSummaries, type ReferenceProfile, summariseColumn } from "./profile.js";
 import { type DriftResult, DriftRun, type DriftRunOptions } from "./run.js";
+import { SortScratch } from "./sort.js";
 import type { ColumnSummary } from "./summary.js";
 import type { DriftWorkers } from "./workers.js";
 
@@ -11,7 +12,10 @@ export interface ParallelOptions {
 
 function summariser(options: ParallelOptions): (column: DriftColumnInput) => Promise<ColumnSummary> {
   const workers = options.workers;
-  return workers ? (column) => workers.summarise(column) : async (column) => summariseColumn(column);
+  if (workers) return (column) => workers.summarise(column);
+  // In the calling thread the columns are summarised one after another: one sort scratch serves all.
+  const scratch = new SortScratch();
+  return async (column) => summariseColumn(column, scratch);
 }
 
 /**

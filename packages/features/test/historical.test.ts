@@ -263,6 +263,109 @@ describe("point-in-time join", () => {
     expect(rows.map((r) => r.f)).toEqual([null, 1.5]);
   });
 
+  it("applies on-demand transformations offline, row by row, in entity order", async () => {
+    const { frows, srows } = makeData(5, 300, 200);
+    writeFileSync(
+      join(dir, "features.txt.csv"),
+      csv(
+        ["k1", "k2", "ev", "cr", "f", "g"],
+        frows.map((f) => [
+          f.k1,
+          f.k2,
+          f.ev === null ? null : iso(f.ev),
+          f.cr === null ? null : iso(f.cr),
+          f.f,
+          f.g,
+        ]),
+      ),
+    );
+    writeFileSync(
+      join(dir, "spine.txt.csv"),
+      csv(
+        ["k1", "k2", "t", "tag"],
+        srows.map((s) => [s.k1, s.k2, s.t === null ? null : iso(s.t), s.tag]),
+      ),
+    );
+    for (const [from, to, cols] of [
+      [
+        "features.txt.csv",
+        "features.parquet",
+        "k1::BIGINT AS k1, k2::VARCHAR AS k2, ev::TIMESTAMP AS ev, cr::TIMESTAMP AS cr, f::DOUBLE AS f, g::BIGINT AS g",
+      ],
+      [
+        "spine.txt.csv",
+        "spine.parquet",
+        "k1::BIGINT AS k1, k2::VARCHAR AS k2, t::TIMESTAMP AS t, tag::BIGINT AS tag",
+      ],
+    ] as const) {
+      await engine.run(
+        `COPY (SELECT ${cols} FROM read_csv('${join(dir, from)}', all_varchar = true)) TO '${join(dir, to)}' (FORMAT parquet)`,
+      );
+    }
+    const repo = REPO(dir);
+    repo.on_demand.push({
+      name: "combo",
+      inputs: ["by_pair:g", "by_one:f1"],
+      request: [{ name: "tag", type: "int64" }],
+      outputs: [
+        { name: "score", type: "float64" },
+        { name: "label", type: "string" },
+      ],
+    });
+    const catalog = new FeatureCatalog(repo);
+    const source = await defineSource(engine, "src_events", {
+      files: await listDataFiles(join(dir, "features.parquet")),
+    });
+    const spine = await tableOverFiles(engine, "spine", await listDataFiles(join(dir, "spine.parquet")));
+    const out = join(dir, "odfv.parquet");
+    const transform = (row: Record<string, unknown>) => ({
+      score:
+        row.g === null || row.f1 === null
+          ? null
+          : (row.g as number) * 2 + (row.f1 as number) + (row.tag as number),
+      label: `t${row.tag}`,
+    });
+    const result = await writeHistorical(
+      {
+        engine,
+        spine,
+        timestampColumn: "t",
+        selection: catalog.select(["by_pair:g", "combo:*", "by_one:f1"], false),
+        sources: new Map([
+          ["by_pair", source],
+          ["by_one", source],
+        ]),
+      },
+      out,
+      "parquet",
+      new Map([["combo", async (row: Record<string, unknown>) => transform(row)]]),
+    );
+    expect(result.columns.map((c) => [c.name, c.type])).toEqual([
+      ["k1", "BIGINT"],
+      ["k2", "VARCHAR"],
+      ["t", "TIMESTAMP"],
+      ["tag", "BIGINT"],
+      ["g", "BIGINT"],
+      ["score", "DOUBLE"],
+      ["label", "VARCHAR"],
+      ["f1", "DOUBLE"],
+    ]);
+    const rows = await engine.all(`SELECT tag, g, f1, score, label FROM read_parquet('${out}')`);
+    expect(rows).toHaveLength(srows.length);
+    let scored = 0;
+    for (const [i, row] of rows.entries()) {
+      expect(Number(row.tag)).toBe(srows[i]!.tag);
+      const expected = transform({
+        g: row.g === null ? null : Number(row.g),
+        f1: row.f1,
+        tag: Number(row.tag),
+      });
+      expect({ score: row.score, label: row.label }).toEqual(expected);
+      if (row.score !== null) scored++;
+    }
+    expect(scored).toBeGreaterThan(0);
+  });
+
   it("refuses a spine whose key has the wrong type, naming the column", async () => {
     writeFileSync(join(dir, "bad.csv"), "k1,k2,t\nabc,x,2024-01-01 00:00:00\n");
     const catalog = new FeatureCatalog(REPO(dir));

@@ -207,6 +207,15 @@ describe.each(backends)("feature store on $name", (backend) => {
       [3, null, null],
       [1, null, null],
     ]);
+    const noBoost = await call("POST", "historical", {
+      entity_path: join(dir, "entities.parquet"),
+      feature_service: "driver_service",
+      output_path: out,
+    });
+    expect(noBoost.status).toBe(400);
+    expect(noBoost.body.message).toBe(
+      "The entity table has no column 'boost' (a request field of on-demand transformation 'adjusted').",
+    );
     const fromDataset = await call("POST", "historical", {
       entity_dataset: "driver_training@1",
       features: ["driver_stats:trips"],

@@ -218,6 +218,7 @@ export const featuresGetHistoricalCommand = defineCommand({
     register: { type: "string" },
     "timestamp-column": { type: "string" },
     "full-names": { type: "boolean" },
+    ...REPO_OPTION,
     ...TRACKING_OPTIONS,
   },
   optionHelp: [
@@ -227,6 +228,7 @@ export const featuresGetHistoricalCommand = defineCommand({
     ["--register NAME", "Register the result as the next version of dataset NAME"],
     ["--timestamp-column COL", "The entity table's timestamp column (default event_timestamp)"],
     ["--full-names", "Name columns view__feature"],
+    ["--repo DIR", "In-process: the repository whose on-demand transformations to run"],
     ...TRACKING_OPTION_HELP,
   ],
   async run({ values }, context) {
@@ -236,7 +238,7 @@ export const featuresGetHistoricalCommand = defineCommand({
     const isDataset =
       entities.startsWith("datasets:/") ||
       (/^[A-Za-z0-9][\w.-]*@(\d+|latest)$/.test(entities) && !entities.includes("/"));
-    const result = await withTracking(resolveTrackingTarget(values["tracking-uri"], context.env), (gyre) =>
+    const result = await withFeatures(values, context, (gyre) =>
       gyre.features.getHistorical({
         ...(isDataset ? { entityDataset: entities } : { entityPath: resolve(entities) }),
         ...featureChoice(values.features),

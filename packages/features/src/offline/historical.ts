@@ -1,7 +1,9 @@
 import { invalidParameter } from "@gyre/core";
 import type { DataEngine, Table } from "@gyre/data";
 import type { FeatureSelection } from "../catalog.js";
+import type { Transformation } from "../online/retrieve.js";
 import { epochMicros, ident, literal } from "../sql.js";
+import { applyOnDemand, onDemandInputs } from "./on-demand.js";
 import { tieOrder, viewKeys, viewRows } from "./source.js";
 
 export interface HistoricalJoin {
@@ -88,8 +90,12 @@ export async function historicalQuery(join: HistoricalJoin): Promise<string> {
     joins.push(`LEFT JOIN ${alias} ON ${alias}.__r = s.rowid`);
   }
   const columns = selection.outputs
-    .filter((out) => aliasOf.has(out.view)) // transformation outputs are not offline columns
+    .filter((out) => aliasOf.has(out.view)) // transformation outputs are added by writeHistorical
     .map((out) => `${aliasOf.get(out.view)}.best.${ident(out.field.name)} AS ${ident(out.output)}`);
+  // Transformation inputs travel as hidden columns to the transformation stage.
+  for (const input of onDemandInputs(selection)) {
+    columns.push(`${aliasOf.get(input.view)}.best.${ident(input.feature)} AS ${ident(input.column)}`);
+  }
   return (
     `${ctes.length > 0 ? `WITH ${ctes.join(", ")} ` : ""}` +
     `SELECT s.* EXCLUDE (__gyre_t)${columns.length > 0 ? `, ${columns.join(", ")}` : ""} ` +
@@ -97,17 +103,32 @@ export async function historicalQuery(join: HistoricalJoin): Promise<string> {
   );
 }
 
-/** Runs the join into a file; returns the row count (the spine's) and the output's columns. */
+/**
+ * Runs the join into a file; returns the row count (the spine's) and the output's columns. With
+ * on-demand transformations in the selection, the join goes to a temporary table first and the
+ * transformations run over it batch by batch (see applyOnDemand) before the file is written.
+ */
 export async function writeHistorical(
   join: HistoricalJoin,
   output: string,
   format: OutputFormat,
+  transformations: ReadonlyMap<string, Transformation> = new Map(),
 ): Promise<{ rows: number; columns: { name: string; type: string }[] }> {
-  const query = await historicalQuery(join);
-  const described = await join.engine.all(`DESCRIBE ${query}`);
+  const { engine, selection } = join;
+  let query = await historicalQuery(join);
+  if (selection.onDemand.length > 0) {
+    const result = await applyOnDemand(engine, selection, transformations, query, join.spine);
+    const transforms = new Set(selection.onDemand.map((t) => t.name));
+    const outputs = selection.outputs.map((o) => `${transforms.has(o.view) ? "o" : "r"}.${ident(o.output)}`);
+    const spineColumns = join.spine.columns.map((c) => `r.${ident(c.name)}`);
+    query =
+      `SELECT ${[...spineColumns, ...outputs].join(", ")} FROM ${result.joined} r ` +
+      `LEFT JOIN ${result.computed} o ON o.__r = r.rowid ORDER BY r.rowid`;
+  }
+  const described = await engine.all(`DESCRIBE ${query}`);
   const options = format === "parquet" ? "FORMAT parquet" : "FORMAT csv, HEADER true";
-  await join.engine.run(`COPY (${query}) TO ${literal(output)} (${options})`);
-  const { n } = await join.engine.one(`SELECT count(*) AS n FROM ${SPINE}`);
+  await engine.run(`COPY (${query}) TO ${literal(output)} (${options})`);
+  const { n } = await engine.one(`SELECT count(*) AS n FROM ${SPINE}`);
   return {
     rows: Number(n),
     columns: described.map((r) => ({ name: String(r.column_name), type: String(r.column_type) })),

@@ -50,6 +50,14 @@ export function checkEntityRows(selection: FeatureSelection, rows: readonly Reco
   }
 }
 
+/** A transformation the registry defines but whose code this process did not load. */
+export function transformationNotLoaded(name: string): GyreError {
+  return new GyreError(
+    "NOT_IMPLEMENTED",
+    `On-demand transformation '${name}' is not loaded: start the server with the feature repository that defines it (gyre server --feature-repo DIR; in-process commands take --repo DIR).`,
+  );
+}
+
 /** Where each output and transformation input sits, worked out once per selection. */
 interface Plan {
   readonly views: {
@@ -126,10 +134,7 @@ export async function getOnlineFeatures(
   const plan = planOf(selection);
   for (const t of selection.onDemand) {
     if (!options.transformations.has(t.name)) {
-      throw new GyreError(
-        "NOT_IMPLEMENTED",
-        `On-demand transformation '${t.name}' is not loaded in this server: start it with the feature repository that defines it (--feature-repo).`,
-      );
+      throw transformationNotLoaded(t.name);
     }
   }
   const reads: OnlineRead[] = plan.views.map((v) => ({

@@ -4,7 +4,13 @@ import { dirname, isAbsolute, join } from "node:path";
 import { datasetUri, GyreError, invalidParameter } from "@gyre/core";
 import type { Table } from "@gyre/data";
 import { directoriesOf, tableOverFiles, withEngine } from "@gyre/data";
-import { checkViewSource, defineSource, outputFormatOf, writeHistorical } from "@gyre/features";
+import {
+  checkViewSource,
+  defineSource,
+  outputFormatOf,
+  type Transformation,
+  writeHistorical,
+} from "@gyre/features";
 import type { DatasetServices } from "../datasets/services.js";
 import { DatasetStorage } from "../datasets/storage.js";
 import type { FeaturesContext, Req, Res } from "./context.js";
@@ -21,6 +27,7 @@ export class FeatureHistoricalService {
     private readonly ctx: FeaturesContext,
     private readonly snapshots: RegistrySnapshots,
     private readonly datasets: DatasetServices,
+    private readonly transformations: ReadonlyMap<string, Transformation>,
   ) {}
 
   async getHistoricalFeatures(
@@ -29,12 +36,6 @@ export class FeatureHistoricalService {
   ): Promise<Res<"getHistoricalFeatures">> {
     const started = performance.now();
     const selection = await this.snapshots.select(req);
-    if (selection.onDemand.length > 0) {
-      throw new GyreError(
-        "NOT_IMPLEMENTED",
-        `On-demand transformations (${selection.onDemand.map((o) => o.name).join(", ")}) are applied online only; ask for view features.`,
-      );
-    }
     if (req.output_path !== undefined && !isAbsolute(req.output_path)) {
       throw invalidParameter(`output_path '${req.output_path}' must be absolute (the server writes it).`);
     }
@@ -74,6 +75,7 @@ export class FeatureHistoricalService {
           { engine, spine, timestampColumn: req.timestamp_column, selection, sources: tables },
           output,
           format,
+          this.transformations,
         );
       });
       let uri: string | undefined;

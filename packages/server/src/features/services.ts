@@ -44,7 +44,7 @@ export function createFeatureServices(
   });
   return {
     registry,
-    historical: new FeatureHistoricalService(ctx, snapshots, datasets),
+    historical: new FeatureHistoricalService(ctx, snapshots, datasets, options.transformations),
     materialize,
     online: new FeatureOnlineService(ctx, snapshots, store, options.transformations),
     snapshots,

@@ -121,6 +121,26 @@ describe("monitoring CLI", () => {
     expect(list.stdout).toMatch(/^NAME\s+TARGET/);
     expect(list.stdout).toContain("model churn");
 
+    const overrides = await cli(
+      "monitor",
+      "create",
+      "m2",
+      "--model",
+      "churn",
+      "--method",
+      "x=psi",
+      "--target-column",
+      "y",
+      "--json",
+    );
+    expect(JSON.parse(overrides.stdout).monitor.spec.drift).toMatchObject({
+      enabled: true,
+      methods: { x: "psi" },
+      target_column: "y",
+    });
+    const badMethod = await cli("monitor", "create", "m3", "--model", "churn", "--method", "x=median");
+    expect(badMethod.code).toBe(1);
+    expect(badMethod.stderr).toContain("spec.drift.methods");
     // A second monitor that breaches at once fires an alert on its first evaluation.
     await cli("monitor", "create", "strict", "--model", "churn", "--max", "prediction_count=1", "--no-drift");
     const strict = await cli("monitor", "run", "strict", "--window-end", String(NOW + 1000));

@@ -64,7 +64,21 @@ export interface MonitorFlags {
   webhook?: string[] | undefined;
   "webhook-secret"?: string | undefined;
   "no-drift"?: boolean | undefined;
+  method?: string[] | undefined;
+  "target-column"?: string | undefined;
   spec?: string | undefined;
+}
+
+/** `column=method` pairs of --method. */
+function methods(items: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const text of items) {
+    const at = text.lastIndexOf("=");
+    if (!(at > 0) || at === text.length - 1)
+      throw new UsageError(`--method takes COLUMN=METHOD, e.g. age=psi, got '${text}'`);
+    out[text.slice(0, at)] = text.slice(at + 1);
+  }
+  return out;
 }
 
 /**
@@ -112,6 +126,11 @@ export async function specFromFlags(flags: MonitorFlags): Promise<monitoring.Mon
       })),
     ];
   } else if (flags["webhook-secret"]) throw new UsageError("--webhook-secret goes with --webhook");
-  if (flags["no-drift"]) spec.drift = { ...(base.drift as SpecInput | undefined), enabled: false };
+  const drift: SpecInput = { ...(base.drift as SpecInput | undefined) };
+  if (flags["no-drift"]) drift.enabled = false;
+  if (flags["target-column"] !== undefined) drift.target_column = flags["target-column"];
+  if (flags.method?.length)
+    drift.methods = { ...(drift.methods as SpecInput | undefined), ...methods(flags.method) };
+  if (Object.keys(drift).length > 0) spec.drift = drift;
   return spec as monitoring.MonitorSpecInput;
 }

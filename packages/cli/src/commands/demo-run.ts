@@ -529,7 +529,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoStory> {
     }
     options.progress.finish();
     const retrainResult = retrain ? await retrain : undefined;
-    if (alert) alert = { ...alert, webhook_deliveries: receiver.deliveries.length };
+    // Only deliveries whose HMAC signature checks out count.
+    if (alert) alert = { ...alert, webhook_deliveries: receiver.deliveries.filter((d) => d.signed).length };
     const last = points.length - 1;
     if (last >= 0) await demo.saveReport(firstEvaluation + last, `final-week-${points[last]!.week}`);
     return {

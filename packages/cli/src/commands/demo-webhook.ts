@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import { createServer, type Server } from "node:http";
+import { SIGNATURE_HEADER } from "@gyre/server";
 
 /** A webhook endpoint on a free loopback port: the demo's stand-in for a pager, checking signatures. */
 export class AlertReceiver {
@@ -24,7 +25,7 @@ export class AlertReceiver {
         } catch {
           parsed = body.toString("utf8");
         }
-        receiver?.deliveries.push({ body: parsed, signed: request.headers["x-gyre-signature"] === expected });
+        receiver?.deliveries.push({ body: parsed, signed: request.headers[SIGNATURE_HEADER] === expected });
         response.writeHead(204).end();
       });
     });

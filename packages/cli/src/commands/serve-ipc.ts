@@ -1,3 +1,5 @@
+import cluster, { type Worker } from "node:cluster";
+
 /**
  * Calls over a cluster IPC channel, in either direction (primary → worker, worker → primary),
  * answered by id: `gyre serve --workers N` and `gyre server --serving-workers N` coordinate their
@@ -91,4 +93,150 @@ export class IpcChannel {
     if (result.ok) pending.resolve(result.value);
     else pending.reject(new Error(result.error));
   }
+}
+
+/** A worker's lifecycle messages to the primary (beside channel calls). */
+type Lifecycle = { type: "listening"; url: string } | { type: "start-failed"; message: string };
+
+const STOP_TIMEOUT_MS = 30_000;
+
+/** One worker process and the channel to it. */
+export interface Member {
+  readonly worker: Worker;
+  readonly index: number;
+  readonly channel: IpcChannel;
+}
+
+/**
+ * The primary's side of a group of worker processes sharing one port: forks them, waits until
+ * each listens, replaces one that dies while serving (with the same index), and stops them all.
+ * What the workers may ask the primary is `handlersOf(member)`.
+ */
+export class WorkerGroup {
+  private readonly all = new Set<Member>();
+  private closing = false;
+
+  constructor(
+    private readonly options: {
+      /** The environment of the worker with this index (what it serves, as JSON). */
+      readonly envOf: (index: number) => Record<string, string>;
+      readonly handlersOf: (member: Member) => IpcHandlers;
+      /** "serving worker", "server worker": how messages name a worker. */
+      readonly what: string;
+      readonly warn: (line: string) => void;
+    },
+  ) {}
+
+  /** Forks `count` workers; resolves with the first one's URL once all listen, or fails and stops them. */
+  async start(count: number): Promise<string> {
+    try {
+      const urls = await Promise.all(Array.from({ length: count }, (_, index) => this.fork(index)));
+      return urls[0]!;
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+  }
+
+  /** The live workers, optionally without one. */
+  members(except?: Member): Member[] {
+    return [...this.all].filter((m) => m !== except && !m.worker.isDead());
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(
+      [...this.all].map(
+        ({ worker, channel }) =>
+          new Promise<void>((resolve) => {
+            if (worker.isDead()) return resolve();
+            const timer = setTimeout(() => worker.kill("SIGKILL"), STOP_TIMEOUT_MS);
+            worker.once("exit", () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            channel.call("shutdown").catch(() => undefined);
+          }),
+      ),
+    );
+  }
+
+  private fork(index: number): Promise<string> {
+    const worker = cluster.fork(this.options.envOf(index));
+    // Filled once the member exists: the handlers may call back through its own channel.
+    const handlers: IpcHandlers = {};
+    const channel = new IpcChannel((message) => worker.isConnected() && worker.send(message), handlers);
+    const self: Member = { worker, index, channel };
+    Object.assign(handlers, this.options.handlersOf(self));
+    this.all.add(self);
+    let listening = false;
+    worker.on("message", (message: unknown) => {
+      if (!channel.receive(message) && (message as Lifecycle).type === "listening") listening = true;
+    });
+    worker.once("exit", (code, signal) => {
+      this.all.delete(self);
+      channel.close("the worker exited");
+      // One that never started is the caller's failure to report, not one to replace in a loop.
+      if (this.closing || !listening) return;
+      this.options.warn(
+        `error: ${this.options.what} ${worker.process.pid} exited (${signal ?? `code ${code}`}); starting another`,
+      );
+      this.fork(index).catch((error: Error) =>
+        this.options.warn(`error: cannot replace the ${this.options.what}: ${error.message}`),
+      );
+    });
+    return new Promise((resolve, reject) => {
+      const onMessage = (message: Lifecycle) => {
+        if (message.type === "listening") resolve(message.url);
+        if (message.type === "start-failed") reject(new Error(message.message));
+        if (message.type === "listening" || message.type === "start-failed") worker.off("message", onMessage);
+      };
+      worker.on("message", onMessage);
+      worker.once("exit", (code) =>
+        reject(new Error(`a ${this.options.what} exited while starting (code ${code})`)),
+      );
+    });
+  }
+}
+
+/**
+ * The worker's side: starts what it serves, reports it listening, answers the primary's calls
+ * (`handlers`, plus "shutdown"), and resolves once `stop` has finished — after the primary's
+ * shutdown, a signal, or the primary going away (an orphan must not keep the port).
+ */
+export async function runWorker(
+  handlers: IpcHandlers,
+  start: (channel: IpcChannel) => Promise<{ url: string; stop: () => Promise<void> }>,
+): Promise<void> {
+  const toPrimary = (message: unknown) => process.send?.(message);
+  let stop: () => Promise<void> = async () => undefined;
+  const channel = new IpcChannel(toPrimary, {
+    ...handlers,
+    shutdown: () => {
+      void stop();
+    },
+  });
+  process.on("message", (message) => channel.receive(message));
+  let started: { url: string; stop: () => Promise<void> };
+  try {
+    started = await start(channel);
+  } catch (error) {
+    toPrimary({ type: "start-failed", message: error instanceof Error ? error.message : String(error) });
+    process.disconnect?.();
+    return;
+  }
+  let stopping: Promise<void> | undefined;
+  const stopped = new Promise<void>((resolve) => {
+    stop = () => {
+      stopping ??= started.stop().then(resolve);
+      return stopping;
+    };
+    // Ctrl+C reaches the whole process group; the primary's orderly shutdown follows anyway.
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void stop());
+    process.on("disconnect", () => void stop());
+  });
+  toPrimary({ type: "listening", url: started.url } satisfies Lifecycle);
+  await stopped;
+  channel.close("the worker is shutting down");
+  process.disconnect?.();
 }

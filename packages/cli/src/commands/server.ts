@@ -8,7 +8,7 @@ import { printLine } from "../io.js";
 import { gyreHome } from "../tracking-store.js";
 import { UsageError } from "../usage-error.js";
 import { firstRunHint } from "./demo.js";
-import { runServerWorker, SERVER_WORKER_ENV, ServerCluster } from "./server-cluster.js";
+import { runServerWorker, SERVER_WORKER_ENV, startServerCluster } from "./server-cluster.js";
 
 /** pino's name for "no log" is what users will type; the server takes false. */
 const SILENT = "silent";
@@ -89,9 +89,9 @@ export const serverCommand = defineCommand({
     const hint = firstRunHint(gyreHome(context.env), config.backendStoreUri, defaults.backendStoreUri);
     const gyre =
       workers > 1
-        ? await ServerCluster.start(workers, config, warn).then(({ cluster, url }) => ({
+        ? await startServerCluster(workers, config, warn).then(({ url, close }) => ({
             listen: async () => url,
-            close: () => cluster.close(),
+            close,
           }))
         : await server.createGyre(config);
     try {

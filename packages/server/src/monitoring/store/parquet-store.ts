@@ -104,7 +104,15 @@ export class ParquetPredictionStore implements PredictionStore {
     }
   }
 
-  async predictions(query: PredictionQuery): Promise<LabeledPrediction[]> {
+  predictions(query: PredictionQuery): Promise<LabeledPrediction[]> {
+    return relisting(() => this.readPredictions(query));
+  }
+
+  operational(query: PredictionQuery): Promise<OperationalRow[]> {
+    return relisting(() => this.readOperational(query));
+  }
+
+  private async readPredictions(query: PredictionQuery): Promise<LabeledPrediction[]> {
     const files = await this.files("predictions", query.start, query.end);
     if (files.length === 0) return [];
     const labelFiles = await this.files("labels", query.start, undefined);
@@ -130,7 +138,7 @@ export class ParquetPredictionStore implements PredictionStore {
     return rows.map(labeledPrediction);
   }
 
-  async operational(query: PredictionQuery): Promise<OperationalRow[]> {
+  private async readOperational(query: PredictionQuery): Promise<OperationalRow[]> {
     const files = await this.files("predictions", query.start, query.end);
     const countFiles = await this.files("request_counts", query.start, query.end);
     const where = predictionConditions(query);
@@ -304,6 +312,19 @@ export class ParquetPredictionStore implements PredictionStore {
 
   private all(sql: string): Promise<SqlRow[]> {
     return this.serial((engine) => engine.all(sql));
+  }
+}
+
+/**
+ * Runs a read again, listing the files afresh, when a file it listed vanished meanwhile (a
+ * compaction finished, or retention removed its day) — once: a second miss is a real error.
+ */
+async function relisting<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (!/No such file|No files found|Cannot open file/i.test(String(error))) throw error;
+    return read();
   }
 }
 

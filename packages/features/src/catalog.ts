@@ -77,7 +77,7 @@ export class FeatureCatalog {
     }
     for (const s of repository.feature_services) {
       unique(this.services, s, "feature service");
-      this.select(s.features, false, `feature service '${s.name}': field 'features'`);
+      this.select(s.features, false, `feature service '${s.name}': `);
     }
   }
 
@@ -136,14 +136,15 @@ export class FeatureCatalog {
   selectService(name: string, fullNames: boolean): FeatureSelection {
     const service = this.services.get(name);
     if (!service) throw invalidParameter(`Unknown feature service '${name}' (field 'feature_service').`);
-    return this.select(service.features, fullNames, "field 'feature_service'");
+    return this.select(service.features, fullNames, `feature service '${name}': `);
   }
 
   /**
    * Resolves refs (`view:feature`, `view:*`, `transformation:output`) in order. Output names are
    * the bare feature names, or `view__feature` with fullNames; two refs yielding one name fail.
    */
-  select(refs: readonly string[], fullNames: boolean, where = "field 'features'"): FeatureSelection {
+  select(refs: readonly string[], fullNames: boolean, owner = ""): FeatureSelection {
+    const where = `${owner}field 'features'`;
     const viewFeatures = new Map<string, Map<string, FieldDef>>();
     const onDemand = new Map<string, OnDemandDef>();
     const outputs: SelectedFeature[] = [];
@@ -169,7 +170,7 @@ export class FeatureCatalog {
       const colon = ref.indexOf(":");
       const viewName = ref.slice(0, colon);
       const featureName = ref.slice(colon + 1);
-      const at = `${where}.${i}`;
+      const at = `${owner}field 'features.${i}'`;
       const view = this.views.get(viewName);
       const transform = this.onDemand.get(viewName);
       if (view) {

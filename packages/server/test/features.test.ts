@@ -173,7 +173,7 @@ describe.each(backends)("feature store on $name", (backend) => {
     service.feature_services[0]!.features.push("driver_stats:nope");
     const svc = await call("POST", "plan", { repository: service });
     expect(svc.body.message).toBe(
-      "feature service 'driver_service': field 'features'.3: feature view 'driver_stats' has no feature 'nope'",
+      "feature service 'driver_service': field 'features.3': feature view 'driver_stats' has no feature 'nope'",
     );
     expect((await call("GET", "list", {})).body.registry_version).toBe(1);
   });
@@ -281,7 +281,7 @@ describe.each(backends)("feature store on $name", (backend) => {
     const unknown = await call("POST", "online", asked);
     expect(unknown.status).toBe(400);
     expect(unknown.body.message).toBe(
-      "field 'features'.0: feature view 'driver_stats' has no feature 'active'",
+      "field 'features.0': feature view 'driver_stats' has no feature 'active'",
     );
     expect(
       (await call("POST", "apply", { repository: repository(dir, { extraFeature: true }) })).body.applied,

@@ -248,6 +248,29 @@ describe.each(backends)("prediction store on $name", (backend) => {
 });
 
 describe("parquet store layout", () => {
+  it("a read whose listed file vanished (a compaction finished meanwhile) lists again", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "gyre-predstore-relist-"));
+    const store = new ParquetPredictionStore(dir);
+    try {
+      await store.appendPredictions([row("r", DAY1)]);
+      const internals = store as unknown as { files: (...args: unknown[]) => Promise<string[]> };
+      const files = internals.files.bind(store);
+      let calls = 0;
+      // The first listing names a part that is gone by the time DuckDB opens it.
+      internals.files = async (...args) => {
+        const listed = await files(...args);
+        return calls++ === 0
+          ? [...listed, join(dir, "predictions", "date=2024-05-01", "part-gone.parquet")]
+          : listed;
+      };
+      expect((await store.predictions({})).map((r) => r.request_id)).toEqual(["r"]);
+      expect(calls).toBeGreaterThan(1);
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("partitions by day, and compaction merges a day's parts without changing any answer", async () => {
     const dir = await mkdtemp(join(tmpdir(), "gyre-predstore-compact-"));
     const store = new ParquetPredictionStore(dir);

@@ -319,6 +319,30 @@ describe.each(backends)("feature store on $name", (backend) => {
     expect(view.body.message).toBe("feature_views.0: no feature view named 'nope'.");
   });
 
+  it("serialises concurrent applies: each is whole, none is lost", async () => {
+    const before = (await call("GET", "list", {})).body.registry_version as number;
+    const ttls = [101, 202, 303, 404];
+    const results = await Promise.all(
+      ttls.map((ttl) => call("POST", "apply", { repository: repository(dir, { ttl }) })),
+    );
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    // Every apply changed the ttl of the state it found, so each took the next version.
+    expect(results.map((r) => r.body.registry_version).sort()).toEqual([
+      before + 1,
+      before + 2,
+      before + 3,
+      before + 4,
+    ]);
+    const last = results.find((r) => r.body.registry_version === before + 4)!;
+    const list = await call("GET", "list", {});
+    expect(list.body.registry_version).toBe(before + 4);
+    const view = list.body.objects.find((o: Body) => o.name === "driver_stats");
+    expect(last.body.changes[0].fields).toEqual([
+      { field: "ttl_seconds", before: expect.any(Number), after: view.spec.ttl_seconds },
+    ]);
+    expect(list.body.objects).toHaveLength(5);
+  });
+
   it("removing a view drops its online values and its watermark", async () => {
     const repo = repository(dir);
     const removed = { ...repo, feature_views: [], on_demand: [], feature_services: [] };

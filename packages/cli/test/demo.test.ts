@@ -6,7 +6,7 @@ import { createGyre } from "@gyre/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Gyre } from "../../sdk/src/index.js";
 import { runCli } from "../src/cli.js";
-import type { DemoStory } from "../src/commands/demo-run.js";
+import type { DemoStory } from "../src/commands/demo-spec.js";
 
 /**
  * `gyre demo` end to end on a small subset of the real flights (one in 160, replay to mid-May, one

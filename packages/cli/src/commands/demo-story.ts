@@ -1,5 +1,5 @@
 import { renderTable } from "../format/table.js";
-import { DEMO_ACCURACY_FLOOR, type DemoStory, type PipelineStory } from "./demo-run.js";
+import { DEMO_ACCURACY_FLOOR, type DemoStory, type PipelineStory } from "./demo-spec.js";
 
 /** The story `gyre demo` ends with: what happened, in order, with the ids and paths to look at. */
 

@@ -40,17 +40,37 @@ end
 return #KEYS
 `;
 
+/**
+ * HMGET of many hashes in one call: for each key, ARGV holds its field count and fields; the
+ * answer is one array per key, `#ts` first (Lua turns a missing field into false).
+ */
+const READ = `
+local out = {}
+local a = 1
+for i = 1, #KEYS do
+  local nf = tonumber(ARGV[a])
+  local fields = {'#ts'}
+  for j = 1, nf do fields[j + 1] = ARGV[a + j] end
+  out[i] = redis.call('HMGET', KEYS[i], unpack(fields))
+  a = a + 1 + nf
+end
+return out
+`;
+
 /** Keys per script call: keeps each call's argument list far below Redis's limits. */
 const KEYS_PER_CALL = 256;
 const DEFAULT_PREFIX = "gyre:features:";
 
-type ScriptRedis = Redis & { gyreUpsert(numKeys: number, ...args: (string | number)[]): Promise<number> };
+type ScriptRedis = Redis & {
+  gyreUpsert(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  gyreRead(numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+};
 
 /**
  * The scale-out online store: one Redis hash per (view, entity key) named
  * `<prefix><view>:<key>`, with fields `#ts` (event time, ms), `#cr` (created time) and one field
  * per feature holding its JSON value ('#' cannot start a feature name, so nothing collides). A
- * read of any number of views and keys is one pipelined round trip of HMGETs.
+ * read of any number of views and keys is one script call (HMGETs inside Redis).
  */
 export class RedisOnlineStore implements OnlineStore {
   readonly kind = "redis";
@@ -67,6 +87,7 @@ export class RedisOnlineStore implements OnlineStore {
       enableAutoPipelining: false,
     }) as ScriptRedis;
     this.redis.defineCommand("gyreUpsert", { lua: UPSERT });
+    this.redis.defineCommand("gyreRead", { lua: READ });
     // Connection failures reach callers as rejected commands; the event itself needs a listener.
     this.redis.on("error", () => {});
   }
@@ -102,16 +123,21 @@ export class RedisOnlineStore implements OnlineStore {
   }
 
   async read(reads: readonly OnlineRead[]): Promise<(OnlineRecord | undefined)[][]> {
-    const pipeline = this.redis.pipeline();
-    for (const r of reads)
-      for (const key of r.keys) pipeline.hmget(this.keyOf(r.view, key), "#ts", ...r.features);
-    const results = (await pipeline.exec()) ?? [];
+    // One script call for every (view, key): one command to encode and answer, not one per hash.
+    const keys: string[] = [];
+    const args: (string | number)[] = [];
+    for (const r of reads) {
+      for (const key of r.keys) {
+        keys.push(this.keyOf(r.view, key));
+        args.push(r.features.length, ...r.features);
+      }
+    }
+    const answers = (await this.redis.gyreRead(keys.length, ...keys, ...args)) as (string | null)[][];
     let i = 0;
     return reads.map((r) =>
       r.keys.map(() => {
-        const [error, fields] = results[i++]!;
-        if (error) throw error;
-        const list = fields as (string | null)[];
+        const list = answers[i++]!;
+        // Lua's false (a missing field) reaches the client as a nil: null.
         if (list[0] === null || list[0] === undefined) return undefined;
         const values: Record<string, FeatureValue | undefined> = {};
         for (let f = 0; f < r.features.length; f++) {

@@ -29,7 +29,17 @@ type Experiment = tracking.Experiment;
 export type ExperimentRow = Omit<ExperimentsTable, "experiment_id"> & { experiment_id: number };
 
 const experimentById = new Prepared<{ id: number }, ExperimentRow>((db, $) =>
-  db.selectFrom("experiments").selectAll().where("experiment_id", "=", $("id")),
+  db
+    .selectFrom("experiments")
+    .select([
+      "experiment_id",
+      "name",
+      "artifact_location",
+      "lifecycle_stage",
+      "creation_time",
+      "last_update_time",
+    ])
+    .where("experiment_id", "=", $("id")),
 );
 
 const PROXY_SCHEME = "mlflow-artifacts:";

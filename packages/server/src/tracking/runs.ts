@@ -6,7 +6,7 @@ import { type Lifecycle, type Req, type Res, requireRunId, type TrackingContext 
 import type { ExperimentService } from "./experiments.js";
 import { indexes, Prepared } from "./prepared.js";
 import { randomRunName } from "./run-names.js";
-import { loadRuns, runInfoOf } from "./run-reader.js";
+import { loadRuns, RUN_COLUMNS, runInfoOf } from "./run-reader.js";
 
 export const RUN_NAME_TAG = "mlflow.runName";
 
@@ -69,18 +69,21 @@ const updateActiveRun = new Prepared<{ runId: string; changes: RunChanges }, Run
   CHANGE_FIELDS.forEach((field, bit) => {
     if (size & (1 << bit)) set[field] = $("changes", field);
   });
-  return db
-    .updateTable("runs")
-    .set(set)
-    .where("run_uuid", "=", $("runId"))
-    .where("lifecycle_stage", "=", "active")
-    .returningAll();
+  return (
+    db
+      .updateTable("runs")
+      .set(set)
+      .where("run_uuid", "=", $("runId"))
+      .where("lifecycle_stage", "=", "active")
+      // Named columns, not *: a prepared statement's result shape must not move under it.
+      .returning(RUN_COLUMNS)
+  );
 });
 
 const activeRun = new Prepared<{ runId: string }, RunsTable>((db, $) =>
   db
     .selectFrom("runs")
-    .selectAll()
+    .select(RUN_COLUMNS)
     .where("run_uuid", "=", $("runId"))
     .where("lifecycle_stage", "=", "active"),
 );

@@ -1,11 +1,15 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { deployments, features, GyreError } from "@gyre/core";
-import { type Gyre, type Run, validateDataset } from "@gyre/sdk";
+import { deployments, GyreError } from "@gyre/core";
+import type { Gyre, Run } from "@gyre/sdk";
 import { type PipelineDef, pipeline } from "../definition.js";
+import { datasetRef, downloadDataset, joinFeatures, type TrainingSetInput, validate } from "./data-steps.js";
 import { type GateCheck, type GateThresholds, type ModelEvaluation, parseGateThresholds } from "./gate.js";
 import { judgeByMonitoring, type OnlineJudgeInput, type OnlineVerdict } from "./online-judge.js";
+import { championOf, deploymentExists, serveChampionOnly } from "./serving-steps.js";
+
+export { joinFeatures, type TrainingSetInput };
 
 /**
  * The continuous-training template: the closed loop as one pipeline.
@@ -88,16 +92,6 @@ export interface EvaluateOutput {
   readonly champion: ModelEvaluation | undefined;
 }
 
-export interface TrainingSetInput {
-  readonly dataset: string;
-  readonly featureService: string;
-  readonly timestampColumn: string;
-  /** Register the joined rows as a version of this dataset. */
-  readonly register: string;
-  readonly gyre: Gyre;
-  log(...parts: unknown[]): void;
-}
-
 export const CONTINUOUS_TRAINING = "continuous-training";
 
 /** Defaults of the parameters that have one. */
@@ -113,89 +107,6 @@ export const CONTINUOUS_TRAINING_DEFAULTS = {
   online_min_labels: 200,
   online_timeout_s: 120,
 } as const;
-
-/** The feature store's point-in-time join, registering its result as a dataset version. */
-export async function joinFeatures(input: TrainingSetInput): Promise<string> {
-  const answer = await input.gyre.client.call(features.getHistoricalFeatures, {
-    entity_dataset: input.dataset,
-    timestamp_column: input.timestampColumn,
-    feature_service: input.featureService,
-    full_feature_names: false,
-    register: input.register,
-  });
-  if (!answer.dataset_uri)
-    throw new GyreError("INTERNAL_ERROR", "The point-in-time join registered no dataset.");
-  input.log(
-    `joined ${answer.rows} rows with '${input.featureService}' in ${answer.seconds.toFixed(2)} s → ${answer.dataset_uri}`,
-  );
-  return answer.dataset_uri;
-}
-
-/** `datasets:/name/3` → `name@3`, the SDK's reference form. */
-function datasetRef(uri: string): string {
-  const match = /^datasets:\/([^/]+)\/(\d+)$/.exec(uri);
-  if (!match)
-    throw new GyreError(
-      "INVALID_PARAMETER_VALUE",
-      `'${uri}' is not a dataset version URI (datasets:/name/3).`,
-    );
-  return `${match[1]}@${match[2]}`;
-}
-
-async function validate(gyre: Gyre, uri: string, suite: unknown, log: (...p: unknown[]) => void) {
-  const { results } = (await validateDataset(gyre.client, datasetRef(uri), suite as never)).result;
-  const failed = results.filter((r) => !r.success);
-  log(`${uri}: ${results.length - failed.length}/${results.length} expectations hold`);
-  if (failed.length > 0) {
-    const lines = failed.map(
-      (r) =>
-        `  - ${r.description}: observed ${JSON.stringify(r.observed)}${r.error ? ` (${r.error})` : ""}${r.sample?.length ? `; e.g. ${JSON.stringify(r.sample.slice(0, 3))}` : ""}`,
-    );
-    throw new GyreError(
-      "INVALID_PARAMETER_VALUE",
-      `${uri} fails its expectation suite:\n${lines.join("\n")}`,
-    );
-  }
-  return results.length;
-}
-
-/** The champion's version number, or undefined when the model or its alias does not exist yet. */
-async function championOf(gyre: Gyre, model: string): Promise<string | undefined> {
-  try {
-    const registered = await gyre.getRegisteredModel(model);
-    return registered.aliases?.find((a) => a.alias === "champion")?.version;
-  } catch (error) {
-    if (error instanceof GyreError && error.code === "RESOURCE_DOES_NOT_EXIST") return undefined;
-    throw error;
-  }
-}
-
-async function deploymentExists(gyre: Gyre, name: string): Promise<boolean> {
-  try {
-    await gyre.client.call(deployments.getDeployment, { name });
-    return true;
-  } catch (error) {
-    if (error instanceof GyreError && error.code === "RESOURCE_DOES_NOT_EXIST") return false;
-    throw error;
-  }
-}
-
-/** Routes every request to the champion, whatever the deployment held. */
-async function serveChampionOnly(gyre: Gyre, deployment: string, model: string): Promise<void> {
-  const arms = [{ model_uri: `models:/${model}@champion`, weight: 100 }];
-  if (await deploymentExists(gyre, deployment)) {
-    await gyre.client.call(deployments.updateDeployment, { name: deployment, arms, shadows: [] });
-  } else {
-    await gyre.client.call(deployments.createDeployment, { name: deployment, spec: { arms, shadows: [] } });
-  }
-}
-
-async function downloadDataset(gyre: Gyre, uri: string, dir: string): Promise<string[]> {
-  const dataset = await gyre.getDataset(datasetRef(uri));
-  await gyre.downloadModel(dataset.info.location, dir);
-  const files = (await readdir(dir, { recursive: true })).map(String);
-  return files.filter((f) => /\.(csv|parquet|pq|jsonl|ndjson)$/i.test(f)).map((f) => join(dir, f));
-}
 
 function logMetrics(run: Run, prefix: string, evaluation: ModelEvaluation | undefined): void {
   if (!evaluation) return;

@@ -2,7 +2,8 @@
  * One point-in-time join in its own process, so its wall time and peak RSS are its own:
  * `gyre` runs @gyre/features' join (ASOF on event time, tie resolution by created time and value
  * hash, entity order kept); `floor` runs the hand-written DuckDB ASOF JOIN of the same data
- * (`e.ts >= f.ts`, no tie-break, no order). Prints one JSON line: seconds, max_rss_mb, rows.
+ * (`e.ts >= f.ts`, no tie-break, no order). Prints one JSON line: seconds, cpu_seconds,
+ * max_rss_mb, rows.
  */
 import { dirname } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -74,6 +75,8 @@ if (mode === "floor") {
 process.stdout.write(
   `${JSON.stringify({
     seconds: (performance.now() - started) / 1000,
+    // Every thread's CPU (DuckDB's workers too): steadier than wall time on a shared machine.
+    cpu_seconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
     max_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     rows,
   })}\n`,

@@ -54,7 +54,13 @@ export class Prepared<A, R = unknown> {
   ) {}
 
   execute(db: Db, args: A, size = 0): Promise<QueryResult<R>> {
-    const { sql, query, slots } = this.compile(db, size);
+    let statement: Compiled;
+    try {
+      statement = this.compile(db, size);
+    } catch (error) {
+      return Promise.reject(error); // a bad builder fails like a bad query: as a rejection
+    }
+    const { sql, query, slots } = statement;
     const parameters = new Array<unknown>(slots.length);
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i]!;

@@ -310,6 +310,7 @@ export function continuousTraining(hooks: ContinuousTrainingHooks, name = CONTIN
         if (champion === undefined) {
           // The first model has nothing to be compared with: it becomes the champion at once.
           await gyre.setAlias(inputs.modelName, "champion", inputs.version);
+          await gyre.deleteAlias(inputs.modelName, "challenger");
           await serveChampionOnly(gyre, inputs.deployment, inputs.modelName);
           log(`no champion yet: version ${inputs.version} serves all traffic of '${inputs.deployment}'`);
           return { mode: "first", since };

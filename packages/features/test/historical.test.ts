@@ -152,7 +152,8 @@ describe("point-in-time join", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function run(frows: FRow[], srows: SRow[], name: string) {
+  /** The rows as Parquet (k2 stays a string even when every value looks like a number). */
+  async function writeData(frows: FRow[], srows: SRow[]) {
     writeFileSync(
       join(dir, "features.txt.csv"),
       csv(
@@ -174,7 +175,6 @@ describe("point-in-time join", () => {
         srows.map((s) => [s.k1, s.k2, s.t === null ? null : iso(s.t), s.tag]),
       ),
     );
-    // Parquet keeps k2 a string even when every value looks like a number.
     for (const [from, to, cols] of [
       [
         "features.txt.csv",
@@ -191,6 +191,10 @@ describe("point-in-time join", () => {
         `COPY (SELECT ${cols} FROM read_csv('${join(dir, from)}', all_varchar = true)) TO '${join(dir, to)}' (FORMAT parquet)`,
       );
     }
+  }
+
+  async function run(frows: FRow[], srows: SRow[], name: string) {
+    await writeData(frows, srows);
     const catalog = new FeatureCatalog(REPO(dir));
     const selection = catalog.select(["by_pair:*", "by_one:*"], false);
     const source = await defineSource(engine, "src_events", {
@@ -265,43 +269,7 @@ describe("point-in-time join", () => {
 
   it("applies on-demand transformations offline, row by row, in entity order", async () => {
     const { frows, srows } = makeData(5, 300, 200);
-    writeFileSync(
-      join(dir, "features.txt.csv"),
-      csv(
-        ["k1", "k2", "ev", "cr", "f", "g"],
-        frows.map((f) => [
-          f.k1,
-          f.k2,
-          f.ev === null ? null : iso(f.ev),
-          f.cr === null ? null : iso(f.cr),
-          f.f,
-          f.g,
-        ]),
-      ),
-    );
-    writeFileSync(
-      join(dir, "spine.txt.csv"),
-      csv(
-        ["k1", "k2", "t", "tag"],
-        srows.map((s) => [s.k1, s.k2, s.t === null ? null : iso(s.t), s.tag]),
-      ),
-    );
-    for (const [from, to, cols] of [
-      [
-        "features.txt.csv",
-        "features.parquet",
-        "k1::BIGINT AS k1, k2::VARCHAR AS k2, ev::TIMESTAMP AS ev, cr::TIMESTAMP AS cr, f::DOUBLE AS f, g::BIGINT AS g",
-      ],
-      [
-        "spine.txt.csv",
-        "spine.parquet",
-        "k1::BIGINT AS k1, k2::VARCHAR AS k2, t::TIMESTAMP AS t, tag::BIGINT AS tag",
-      ],
-    ] as const) {
-      await engine.run(
-        `COPY (SELECT ${cols} FROM read_csv('${join(dir, from)}', all_varchar = true)) TO '${join(dir, to)}' (FORMAT parquet)`,
-      );
-    }
+    await writeData(frows, srows);
     const repo = REPO(dir);
     repo.on_demand.push({
       name: "combo",

@@ -151,21 +151,20 @@ export class RedisOnlineStore implements OnlineStore {
   }
 
   async dropView(view: string): Promise<void> {
-    const pattern = `${this.prefix.replace(/[*?[\]\\]/g, "\\$&")}${view}:*`;
-    let cursor = "0";
-    do {
-      const [next, keys] = await this.redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
-      if (keys.length > 0) await this.redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== "0");
+    await this.deleteMatching(`${view}:*`);
   }
 
   /** Deletes every key under the prefix (tests and benchmarks clean up their own prefix). */
   async dropAll(): Promise<void> {
-    const pattern = `${this.prefix.replace(/[*?[\]\\]/g, "\\$&")}*`;
+    await this.deleteMatching("*");
+  }
+
+  /** SCAN in pages and UNLINK what matches `<prefix><pattern>` (the prefix taken literally). */
+  private async deleteMatching(pattern: string): Promise<void> {
+    const match = `${this.prefix.replace(/[*?[\]\\]/g, "\\$&")}${pattern}`;
     let cursor = "0";
     do {
-      const [next, keys] = await this.redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      const [next, keys] = await this.redis.scan(cursor, "MATCH", match, "COUNT", 1000);
       if (keys.length > 0) await this.redis.unlink(...keys);
       cursor = next;
     } while (cursor !== "0");

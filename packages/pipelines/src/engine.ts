@@ -344,17 +344,7 @@ class PipelineRunner {
       run =
         reattach?.run_id !== undefined
           ? await attachRun(this.gyre, reattach.run_id)
-          : await this.requireParent().startChildRun({
-              name: step.name,
-              tags: {
-                [TAGS.pipeline]: this.def.name,
-                [TAGS.pipelineRunId]: this.id,
-                [TAGS.step]: step.name,
-                [TAGS.stepType]: step.type,
-                ...(key ? { [TAGS.cacheKey]: key } : {}),
-              },
-              params: inputParams(inputs),
-            });
+          : await this.startStepRun(step, inputs, key ? { [TAGS.cacheKey]: key } : {});
       if (!reattach) await logDatasetInputs(this.gyre, run, step, inputs);
       await this.store.updateStep({
         id: this.id,
@@ -447,19 +437,11 @@ class PipelineRunner {
     } catch {
       return false;
     }
-    const run = await this.requireParent().startChildRun({
-      name: step.name,
-      tags: {
-        [TAGS.pipeline]: this.def.name,
-        [TAGS.pipelineRunId]: this.id,
-        [TAGS.step]: step.name,
-        [TAGS.stepType]: step.type,
-        [TAGS.cacheKey]: key,
-        [TAGS.cached]: "true",
-        ...(entry.run_id ? { [TAGS.cachedFrom]: entry.run_id } : {}),
-        ...outputTags(outputs),
-      },
-      params: inputParams(inputs),
+    const run = await this.startStepRun(step, inputs, {
+      [TAGS.cacheKey]: key,
+      [TAGS.cached]: "true",
+      ...(entry.run_id ? { [TAGS.cachedFrom]: entry.run_id } : {}),
+      ...outputTags(outputs),
     });
     await logDatasetInputs(this.gyre, run, step, inputs);
     await run.end("FINISHED");
@@ -473,6 +455,25 @@ class PipelineRunner {
     });
     await this.settle(step, "CACHED", { outputs, runId: run.id, attempts: 0, started });
     return true;
+  }
+
+  /** A step's child run: tagged with the pipeline, run and step, its inputs as params. */
+  private startStepRun(
+    step: StepDef,
+    inputs: Record<string, unknown>,
+    tags: Record<string, string>,
+  ): Promise<Run> {
+    return this.requireParent().startChildRun({
+      name: step.name,
+      tags: {
+        [TAGS.pipeline]: this.def.name,
+        [TAGS.pipelineRunId]: this.id,
+        [TAGS.step]: step.name,
+        [TAGS.stepType]: step.type,
+        ...tags,
+      },
+      params: inputParams(inputs),
+    });
   }
 
   private async settle(

@@ -357,9 +357,10 @@ fs.writeFileSync(process.env.GYRE_OUTPUTS, JSON.stringify({ rmse: 0.25, note: pr
       cancelPollMs: 50,
       onEvent: (e) => events.push(e),
     });
+    const pidWritten = () => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "";
     for (
       let i = 0;
-      i < 200 && !(existsSync(pidFile) && events.some((e) => e.type === "step" && e.step === "waiter"));
+      i < 400 && !(pidWritten() && events.some((e) => e.type === "step" && e.step === "waiter"));
       i++
     ) {
       await new Promise((r) => setTimeout(r, 25));

@@ -1,60 +1,24 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ScratchStore } from "@gyre/server/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadPipelineModule, PgBossExecutor, runPipeline } from "../src/index.js";
-import { type PipelineTestServer, startPipelineServer } from "./support/server.js";
-import {
-  CLI,
-  scratchQueueDatabase,
-  startWorkers,
-  stopWorkers,
-  type WorkerProcess,
-} from "./support/workers.js";
+import { loadPipelineModule, runPipeline } from "../src/index.js";
+import type { PipelineTestServer } from "./support/server.js";
+import { CLI, type QueueHarness, startQueueHarness, until } from "./support/workers.js";
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
-let queueDb: ScratchStore | undefined;
+let h: QueueHarness;
 let t: PipelineTestServer;
-let work: string;
-let workers: WorkerProcess[] = [];
-let executor: PgBossExecutor | undefined;
 beforeAll(async () => {
-  queueDb = await scratchQueueDatabase();
-  t = await startPipelineServer();
-  work = mkdtempSync(join(tmpdir(), "gyre-pgboss-"));
-  if (!queueDb) return;
-  workers = await startWorkers(queueDb.uri, 1);
-  executor = await PgBossExecutor.start({
-    connectionString: queueDb.uri,
-    maintenanceIntervalSeconds: 1,
-    expireGraceSeconds: 1,
-    pollMs: 100,
-  });
-});
-afterAll(async () => {
-  await executor?.close();
-  await stopWorkers(workers);
-  await t?.close();
-  await queueDb?.dispose();
-  rmSync(work, { recursive: true, force: true });
-});
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  for (let i = 0; i < 400; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
+  h = await startQueueHarness(1);
+  t = h.server;
+}, 120_000); // starting worker processes takes a while on a loaded machine
+afterAll(() => h.close());
 
 describe("a pipeline run on the PostgreSQL (pg-boss) executor", () => {
   it("resumes a run whose coordinator was killed: finished steps stand, the queued job is re-attached", async (context) => {
-    if (!executor || !queueDb) return context.skip();
+    const { executor, queueUri } = h;
+    if (!executor || !queueUri) return context.skip();
     const module = fixture("chain.mjs");
     const coordinator = spawn(
       process.execPath,
@@ -66,7 +30,7 @@ describe("a pipeline run on the PostgreSQL (pg-boss) executor", () => {
         "--executor",
         "postgres",
         "--queue-uri",
-        queueDb.uri,
+        queueUri,
         "--tracking-uri",
         t.uri,
       ],

@@ -1,52 +1,24 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ScratchStore } from "@gyre/server/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadPipelineModule, PgBossExecutor, type PipelineEvent, runPipeline } from "../src/index.js";
-import { type PipelineTestServer, startPipelineServer } from "./support/server.js";
-import { scratchQueueDatabase, startWorkers, stopWorkers, type WorkerProcess } from "./support/workers.js";
+import { loadPipelineModule, type PipelineEvent, runPipeline } from "../src/index.js";
+import type { PipelineTestServer } from "./support/server.js";
+import { type QueueHarness, startQueueHarness, until } from "./support/workers.js";
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
-let queueDb: ScratchStore | undefined;
+let h: QueueHarness;
 let t: PipelineTestServer;
-let work: string;
-let workers: WorkerProcess[] = [];
-let executor: PgBossExecutor | undefined;
 beforeAll(async () => {
-  queueDb = await scratchQueueDatabase();
-  t = await startPipelineServer();
-  work = mkdtempSync(join(tmpdir(), "gyre-pgboss-"));
-  if (!queueDb) return;
-  workers = await startWorkers(queueDb.uri, 3);
-  executor = await PgBossExecutor.start({
-    connectionString: queueDb.uri,
-    maintenanceIntervalSeconds: 1,
-    expireGraceSeconds: 1,
-    pollMs: 100,
-  });
-});
-afterAll(async () => {
-  await executor?.close();
-  await stopWorkers(workers);
-  await t?.close();
-  await queueDb?.dispose();
-  rmSync(work, { recursive: true, force: true });
-});
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  for (let i = 0; i < 400; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
+  h = await startQueueHarness(3);
+  t = h.server;
+}, 120_000); // starting worker processes takes a while on a loaded machine
+afterAll(() => h.close());
 
 describe("the PostgreSQL (pg-boss) executor with gyre worker processes", () => {
   it("cancels a step running on a worker: the step gets its abort signal", async (context) => {
+    const { executor } = h;
     if (!executor) return context.skip();
     const { def, module } = await loadPipelineModule(fixture("hang.mjs"));
     const events: PipelineEvent[] = [];
@@ -78,12 +50,15 @@ describe("the PostgreSQL (pg-boss) executor with gyre worker processes", () => {
   });
 
   it("survives a worker killed mid-step: the step is retried by another worker and the outputs are right", async (context) => {
+    const { executor, workers, work } = h;
     if (!executor) return context.skip();
     const { def, module } = await loadPipelineModule(fixture("distributed.mjs"));
     const running = runPipeline(def, { trackingUri: t.uri, executor, module, params: { dir: work } });
     const pidFile = join(work, "victim.pid");
     const victimPid = Number(
-      await until("the victim step", () => (existsSync(pidFile) ? readFileSync(pidFile, "utf8") : undefined)),
+      await until("the victim step", () =>
+        existsSync(pidFile) ? readFileSync(pidFile, "utf8").trim() || undefined : undefined,
+      ),
     );
     const victim = workers.find((w) => w.child.pid === victimPid);
     expect(victim).toBeDefined();

@@ -1,6 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { postgresUnreachable, type ScratchStore, scratchPostgresStore } from "@gyre/server/testing";
+import { PgBossExecutor } from "../../src/index.js";
+import { type PipelineTestServer, startPipelineServer } from "./server.js";
 
 export const CLI = fileURLToPath(new URL("../../../cli/dist/main.js", import.meta.url));
 const POSTGRES_ADMIN_URL =
@@ -54,4 +59,58 @@ export async function stopWorkers(workers: readonly WorkerProcess[]): Promise<vo
     if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill("SIGTERM");
   }
   await Promise.all(workers.map((w) => w.exited));
+}
+
+/** A test's queue: a scratch database, a tracking server, `gyre worker` processes and a coordinator-side executor. */
+export interface QueueHarness {
+  /** undefined when PostgreSQL is unreachable (tests skip). */
+  queueUri: string | undefined;
+  server: PipelineTestServer;
+  work: string;
+  workers: WorkerProcess[];
+  executor: PgBossExecutor | undefined;
+  close(): Promise<void>;
+}
+
+/** Short expiry and maintenance settings, so a dead worker's step is retried within seconds. */
+export async function startQueueHarness(workerCount: number): Promise<QueueHarness> {
+  const queueDb = await scratchQueueDatabase();
+  const server = await startPipelineServer();
+  const work = mkdtempSync(join(tmpdir(), "gyre-pgboss-"));
+  const workers = queueDb ? await startWorkers(queueDb.uri, workerCount) : [];
+  const executor = queueDb
+    ? await PgBossExecutor.start({
+        connectionString: queueDb.uri,
+        maintenanceIntervalSeconds: 1,
+        expireGraceSeconds: 1,
+        pollMs: 100,
+      })
+    : undefined;
+  return {
+    queueUri: queueDb?.uri,
+    server,
+    work,
+    workers,
+    executor,
+    async close() {
+      await executor?.close();
+      await stopWorkers(workers);
+      await server.close();
+      await queueDb?.dispose();
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `probe` every 50 ms (up to 20 s) until it gives a value. */
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+): Promise<T> {
+  for (let i = 0; i < 400; i++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`gave up waiting for ${what}`);
 }

@@ -1,13 +1,6 @@
 import type { Generated } from "kysely";
 import type { FeatureTables } from "../features/tables.js";
-import type {
-  PipelineCacheTable,
-  PipelineLogsTable,
-  PipelineRunsTable,
-  PipelineStepsTable,
-  PipelineTriggerFiringsTable,
-  PipelineTriggersTable,
-} from "../pipelines/tables.js";
+import type { PipelineTables } from "../pipelines/tables.js";
 
 /** Tables of the metadata store. Layout mirrors MLflow's SQL store where clients could notice. */
 export interface ExperimentsTable {
@@ -210,7 +203,7 @@ export interface DeploymentRevisionsTable {
   timestamp: number;
 }
 
-export interface Schema extends FeatureTables {
+export interface Schema extends FeatureTables, PipelineTables {
   experiments: ExperimentsTable;
   experiment_tags: ExperimentTagsTable;
   runs: RunsTable;
@@ -232,10 +225,4 @@ export interface Schema extends FeatureTables {
   dataset_validations: DatasetValidationsTable;
   deployments: DeploymentsTable;
   deployment_revisions: DeploymentRevisionsTable;
-  pipeline_runs: PipelineRunsTable;
-  pipeline_steps: PipelineStepsTable;
-  pipeline_logs: PipelineLogsTable;
-  pipeline_cache: PipelineCacheTable;
-  pipeline_triggers: PipelineTriggersTable;
-  pipeline_trigger_firings: PipelineTriggerFiringsTable;
 }

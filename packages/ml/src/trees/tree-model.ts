@@ -14,9 +14,15 @@ import {
   type ModelLoader,
 } from "../pipeline/model.js";
 import { type BinMapper, type BinMapperJSON, binMapperFromJSON, binMapperToJSON } from "./binning.js";
+import {
+  type CompiledEnsemble,
+  compiledRawOutputOfRow,
+  compiledRawOutputs,
+  compileEnsemble,
+} from "./compiled-ensemble.js";
 import { type FlatTree, type FlatTreeJSON, flatTreeFromJSON, flatTreeToJSON } from "./flat-tree.js";
 import { probabilitiesFromRaw, sigmoid, softmaxInto } from "./hgb/losses.js";
-import { rawOutputOfRow, rawOutputs, type TreeEnsemble } from "./tree-ensemble.js";
+import type { TreeEnsemble } from "./tree-ensemble.js";
 import {
   decodeFloat64,
   decodeInt32,
@@ -107,6 +113,8 @@ function ensembleFromJSON(json: KindedJson): {
 export class TreeClassifierModel implements FittedClassifier {
   /** Scratch for one-row prediction (raw outputs), so predictProbaRow allocates nothing. */
   private readonly rawRow: Float64Array;
+  /** The trees packed for prediction, built on first use. */
+  private packed: CompiledEnsemble | null = null;
 
   constructor(
     readonly kind: string,
@@ -126,7 +134,13 @@ export class TreeClassifierModel implements FittedClassifier {
 
   /** Raw outputs, row-major: class fractions (forests), log-odds (n × 1) or class scores (boosting). */
   decisionFunction(frame: Frame): Float64Array {
-    return rawOutputs(this.ensemble, frame);
+    return compiledRawOutputs(this.compiled(), frame);
+  }
+
+  /** The trees packed for prediction (compiled-ensemble.ts), built once. */
+  compiled(): CompiledEnsemble {
+    this.packed ??= compileEnsemble(this.ensemble, this.binMapper);
+    return this.packed;
   }
 
   /** Class probabilities, row-major (n × classes). */
@@ -149,7 +163,7 @@ export class TreeClassifierModel implements FittedClassifier {
     out: Float64Array = new Float64Array(this.classes.length),
   ): Float64Array {
     const raw = this.rawRow;
-    rawOutputOfRow(this.ensemble, row, 0, raw);
+    compiledRawOutputOfRow(this.compiled(), row, 0, raw);
     if (this.link === "identity") out.set(raw);
     else if (this.link === "logistic") {
       const p = sigmoid(raw[0]!);
@@ -180,6 +194,7 @@ export class TreeClassifierModel implements FittedClassifier {
 
 export class TreeRegressorModel implements FittedRegressor {
   private readonly rawRow = new Float64Array(1);
+  private packed: CompiledEnsemble | null = null;
 
   constructor(
     readonly kind: string,
@@ -194,12 +209,18 @@ export class TreeRegressorModel implements FittedRegressor {
   }
 
   predict(frame: Frame): Float64Array {
-    return rawOutputs(this.ensemble, frame);
+    return compiledRawOutputs(this.compiled(), frame);
+  }
+
+  /** The trees packed for prediction (compiled-ensemble.ts), built once. */
+  compiled(): CompiledEnsemble {
+    this.packed ??= compileEnsemble(this.ensemble, this.binMapper);
+    return this.packed;
   }
 
   /** Prediction for one row given in schema order (see TreeClassifierModel.predictProbaRow). */
   predictRow(row: ArrayLike<number>): number {
-    rawOutputOfRow(this.ensemble, row, 0, this.rawRow);
+    compiledRawOutputOfRow(this.compiled(), row, 0, this.rawRow);
     return this.rawRow[0]!;
   }
 

@@ -224,6 +224,33 @@ describe.each(backends)("feature store on $name", (backend) => {
     expect(fromDataset.body).toMatchObject({ rows: 6, dataset_uri: "datasets:/driver_training_2/1" });
   });
 
+  it("reads a registered dataset version as a source, and names a missing one", async () => {
+    const repo = repository(dir);
+    const withDataset = {
+      ...repo,
+      sources: [...repo.sources, { name: "training_src", dataset: "datasets:/driver_training/1" }],
+      feature_views: [
+        ...repo.feature_views,
+        {
+          name: "training_view",
+          entities: ["driver"],
+          source: "training_src",
+          features: [{ name: "city", type: "string" }],
+        },
+      ],
+    };
+    const plan = await call("POST", "plan", { repository: withDataset });
+    expect(plan.status).toBe(200);
+    expect(plan.body.changes.map((c: Body) => `${c.action} ${c.name}`)).toEqual([
+      "add training_src",
+      "add training_view",
+    ]);
+    withDataset.sources[1] = { name: "training_src", dataset: "nope@1" };
+    const missing = await call("POST", "plan", { repository: withDataset });
+    expect(missing.status).toBe(400);
+    expect(missing.body.message).toBe("source 'training_src': field 'dataset': Dataset 'nope' not found.");
+  });
+
   async function materialize(body: Body) {
     const started = await call("POST", "materialize", body);
     expect(started.status).toBe(200);

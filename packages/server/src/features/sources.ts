@@ -29,7 +29,13 @@ export async function datasetFiles(ctx: FeaturesContext, text: string, field: st
       "Dataset sources need a local artifact destination DuckDB can read.",
     );
   }
-  const row = await requireVersionRow(ctx.db, ref);
+  // A definition or request naming a missing dataset is a bad request, named by its field.
+  const row = await requireVersionRow(ctx.db, ref).catch((error: unknown) => {
+    if (error instanceof GyreError && error.code === "RESOURCE_DOES_NOT_EXIST") {
+      throw invalidParameter(`${field}: ${error.message}`);
+    }
+    throw error;
+  });
   return ctx.storage.verifiedFiles(row.name, Number(row.version), JSON.parse(row.files) as DatasetFile[]);
 }
 

@@ -106,7 +106,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoStory> {
         reference: { kind: "training" },
         alert: { fire_after: 2, resolve_after: 2 },
         webhooks: [{ url: receiver.url, secret: "gyre-demo" }],
-      } as never,
+      },
     });
     await gyre.client.call(pipelines.createPipelineTrigger, {
       name: DEMO_TRIGGER,

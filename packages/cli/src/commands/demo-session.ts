@@ -69,7 +69,7 @@ export class DemoSession {
   async applyFeatures(): Promise<void> {
     try {
       const plan = await this.gyre.client.call(features.applyFeatures, {
-        repository: repository(this.data.airportStats) as never,
+        repository: repository(this.data.airportStats),
       });
       this.note(
         `feature store: applied ${plan.changes.length} objects (feature service '${FEATURE_SERVICE}')`,

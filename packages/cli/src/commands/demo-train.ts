@@ -3,7 +3,7 @@ import {
   type AnyParams,
   categoricalColumn,
   crossValidationObjective,
-  type Fittable,
+  type FittedClassifier,
   type Frame,
   frameOf,
   HistGradientBoostingClassifier,
@@ -70,7 +70,7 @@ type ClassTarget = TrainingTable["target"];
 
 interface ModelFamily {
   readonly space: SearchSpace;
-  build(params: AnyParams): Fittable<ClassTarget>;
+  build(params: AnyParams): Pipeline<ClassTarget, FittedClassifier>;
 }
 
 /** The model families the template's `model_type` parameter names, each with a small search space. */
@@ -119,8 +119,7 @@ export function demoTrainer(features: readonly string[]) {
       seed: 42,
       metricName: "cv_log_loss",
       logger: {
-        startTrial: (params, trial) =>
-          input.run.startChildRun({ name: `trial-${trial.number}`, params: params as never }),
+        startTrial: (params, trial) => input.run.startChildRun({ name: `trial-${trial.number}`, params }),
       },
       onTrialEnd: (trial) =>
         input.log(
@@ -129,7 +128,7 @@ export function demoTrainer(features: readonly string[]) {
     });
     input.signal.throwIfAborted();
     const fitted = build(result.bestParams).fit(table.frame, table.target);
-    await toModelDir(fitted as never, input.dir, { inputExample: table.frame });
+    await toModelDir(fitted, input.dir, { inputExample: table.frame });
     return {
       params: Object.fromEntries(
         Object.entries(result.bestParams).map(([k, v]) => [`best_${k}`, v as number]),

@@ -1,6 +1,6 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { features, GyreError } from "@gyre/core";
+import { type ExpectationSuite, features, GyreError } from "@gyre/core";
 import { type Gyre, validateDataset } from "@gyre/sdk";
 
 /** The continuous-training template's calls about data: validation, the point-in-time join, downloads. */
@@ -44,7 +44,7 @@ export function datasetRef(uri: string): string {
 }
 
 export async function validate(gyre: Gyre, uri: string, suite: unknown, log: (...p: unknown[]) => void) {
-  const { results } = (await validateDataset(gyre.client, datasetRef(uri), suite as never)).result;
+  const { results } = (await validateDataset(gyre.client, datasetRef(uri), suite as ExpectationSuite)).result;
   const failed = results.filter((r) => !r.success);
   log(`${uri}: ${results.length - failed.length}/${results.length} expectations hold`);
   if (failed.length > 0) {

@@ -290,10 +290,14 @@ describe("parquet store layout", () => {
       const before = await store.predictions({});
       expect(await readdir(join(dir, "predictions"))).toEqual(["date=2024-05-01"]);
       expect((await readdir(join(dir, "predictions", "date=2024-05-01"))).length).toBe(21);
-      expect(await store.compact(DAY2)).toBe(2);
+      // The day being written to is compacted too: writers only ever add files.
+      expect(await store.compact(DAY1)).toBe(2);
       expect(await readdir(join(dir, "predictions", "date=2024-05-01"))).toHaveLength(1);
       const after = await store.predictions({});
       expect(after).toEqual(before);
+      // The merged file sorts where its oldest part did: a copy sent later still loses to the first.
+      await store.appendPredictions([row("r0", DAY1, { latency_ms: 900 })]);
+      expect((await store.predictions({}))[0]).toMatchObject({ request_id: "r0", latency_ms: 0 });
       expect(after[0]).toMatchObject({ request_id: "r0", latency_ms: 0, label: 0 });
       expect(after[1]).toMatchObject({ request_id: "r1", label: "late" });
     } finally {

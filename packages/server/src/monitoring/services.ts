@@ -17,11 +17,13 @@ import { MonitorScheduler } from "./scheduler.js";
 import { MonitoringService } from "./service.js";
 import { defaultPredictionStoreUri, openPredictionStore } from "./store/open.js";
 import { ParquetPredictionStore } from "./store/parquet-store.js";
-import { dayStart, type PredictionStore } from "./store/prediction-store.js";
+import type { PredictionStore } from "./store/prediction-store.js";
 import type { MonitoringTables } from "./tables.js";
 import type { DeliveryOptions } from "./webhooks.js";
 
 const DAY_MS = 86_400_000;
+/** Retention and compaction: every 10 minutes, so a day's small Parquet parts never pile up. */
+const MAINTENANCE_MS = 600_000;
 
 export interface MonitoringServicesOptions {
   /**
@@ -134,15 +136,14 @@ export function createMonitoringServices(
       const removed = await store.deleteDaysBefore(ctx.now() - options.retentionDays * DAY_MS);
       if (removed.length > 0) logger?.info({ days: removed }, "prediction store retention removed days");
     }
-    // Past days only: today's files are still being added to.
-    if (store instanceof ParquetPredictionStore) await store.compact(dayStart(ctx.now()));
+    if (store instanceof ParquetPredictionStore) await store.compact(ctx.now());
   };
   const scheduler = new MonitorScheduler(
     monitors,
     (name, end) => api.run(name, end),
     maintain,
     () => logger ?? { info() {}, warn() {}, error() {} },
-    { pollMs: options.pollMs, maintenanceMs: options.schedule ? 3_600_000 : 0, now: ctx.now },
+    { pollMs: options.pollMs, maintenanceMs: options.schedule ? MAINTENANCE_MS : 0, now: ctx.now },
   );
   if (options.schedule) scheduler.start();
   return {

@@ -1,4 +1,4 @@
-import { mkdir, open, readdir, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { DataEngine } from "@gyre/data";
 import { mergeOperational } from "./operational.js";
@@ -28,8 +28,10 @@ import {
 type SqlRow = Record<string, unknown>;
 type Kind = "predictions" | "labels" | "request_counts";
 const DAY_DIR = /^date=(\d{4}-\d{2}-\d{2})$/;
-/** A day with more part files than this is merged into one by `compact()`. */
+/** A day with more small part files than this has them merged into one by `compact()`. */
 const COMPACT_ABOVE = 16;
+/** Parts below this size count as small (a merged day's file is left alone once it is bigger). */
+const SMALL_PART = 8 * 1024 * 1024;
 
 /**
  * The embedded prediction store: Parquet files under `<root>/{predictions,labels,request_counts}/
@@ -180,22 +182,29 @@ export class ParquetPredictionStore implements PredictionStore {
   }
 
   /**
-   * Merges the part files of each day before `before` that has more than a few into one file.
-   * A marker lists the sources before the merged file is renamed in; readers skip the listed
-   * sources while the marker and the merged file both exist, so no row is read twice or missed,
-   * and an interrupted merge is finished (or undone) by the next call.
+   * Merges the small part files of each day up to `until`'s (today's included: writers only ever
+   * add files) when a day has more than a few, into one file named to sort where its oldest source
+   * did, so "first copy" and "last label" keep their order. A marker lists the sources before the
+   * merged file is renamed in; readers skip the listed sources while the marker and the merged
+   * file both exist, so no row is read twice or missed, and an interrupted merge is finished (or
+   * undone) by the next call.
    */
-  async compact(before: number): Promise<number> {
+  async compact(until: number): Promise<number> {
     let merged = 0;
-    const limit = dayOf(before);
+    const limit = dayOf(until);
     for (const kind of ["predictions", "labels", "request_counts"] as const) {
       for (const day of await this.days(kind)) {
-        if (day >= limit) continue;
+        if (day > limit) continue;
         const dir = path.join(this.root, kind, `date=${day}`);
         await this.finishMerges(dir);
-        const parts = await this.partsOf(dir);
+        const parts: string[] = [];
+        for (const part of await this.partsOf(dir)) {
+          const info = await stat(part).catch(() => undefined);
+          if (info && info.size < SMALL_PART) parts.push(part);
+        }
         if (parts.length <= COMPACT_ABOVE) continue;
-        const name = this.partName();
+        // "<oldest>-m.parquet" sorts just before "<oldest>.parquet": after every older file.
+        const name = `${path.basename(parts[0]!, ".parquet")}-m.parquet`;
         const marker = path.join(dir, `_merge-${name}.json`);
         const target = path.join(dir, name);
         const temporary = `${target}.tmp`;

@@ -2,6 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { GyreError } from "@gyre/core";
 import { sqlString } from "./predict-formats.js";
 
 /**
@@ -34,7 +35,15 @@ export const DEMO_TARGET = "late";
 
 export function flightsParquet(): string {
   // The package exports only its build/index.js; the data folder sits beside build/.
-  const entry = createRequire(import.meta.url).resolve("vega-datasets");
+  let entry: string;
+  try {
+    entry = createRequire(import.meta.url).resolve("vega-datasets");
+  } catch {
+    throw new GyreError(
+      "RESOURCE_DOES_NOT_EXIST",
+      "The demo's data comes from the npm package vega-datasets, which is not installed: run 'npm ci'.",
+    );
+  }
   return join(dirname(dirname(entry)), "data", "flights-3m.parquet");
 }
 

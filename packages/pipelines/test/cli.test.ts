@@ -112,7 +112,7 @@ describe("gyre pipelines (non-TTY output)", () => {
     );
   }, 120_000);
 
-  it("cancels a run from another process", async () => {
+  it("cancels a run from another process while another follows its logs", async () => {
     const running = start(["pipelines", "run", fixture("hang.mjs")]);
     let id = "";
     for (let i = 0; i < 400 && id === ""; i++) {
@@ -123,6 +123,7 @@ describe("gyre pipelines (non-TTY output)", () => {
           (r) => r.name === "hang",
         )?.id ?? "";
     }
+    const follow = start(["pipelines", "logs", id, "--follow"]);
     const cancel = await gyre("pipelines", "cancel", id);
     expect(cancel).toEqual({
       code: 0,
@@ -134,6 +135,12 @@ describe("gyre pipelines (non-TTY output)", () => {
     expect(outcome.stdout).toMatch(/\[hang\] aborted: step 'hang' was cancelled\n/);
     expect(outcome.stdout).toMatch(/\[hang\] CANCELLED/);
     expect(outcome.stderr).toMatch(/CANCELLED/);
+    // The follower printed the lines as they came and stopped when the run ended.
+    expect(await follow.done).toEqual({
+      code: 0,
+      stdout: "[hang] waiting\n[hang] aborted: step 'hang' was cancelled\n",
+      stderr: "",
+    });
     const again = await gyre("pipelines", "cancel", id);
     expect(again.stdout).toBe(`Pipeline run ${id} is cancelled.\n`);
   }, 120_000);

@@ -132,7 +132,10 @@ export class PipelineView {
         s.attempt > 1 ? `attempt ${s.attempt}` : "",
         s.error ?? "",
       ];
-      return parts.filter((p) => p !== "").join("  ");
+      return parts
+        .filter((p) => p !== "")
+        .join("  ")
+        .trimEnd();
     });
     this.sink.write(`${this.clear()}${lines.join("\n")}\n`);
     this.drawnLines = lines.length;

@@ -17,11 +17,20 @@ const FRAMEWORK_ERRORS: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: "BAD_REQUEST",
 };
 
+/** Where a failed request is reported: Fastify's request logger, or the app's for the raw fast path. */
+export interface ErrorLog {
+  error(details: object, message: string): void;
+}
+
 /** Any error as a GyreError; unknown errors are logged and become INTERNAL_ERROR. */
 export function asGyreError(error: unknown, request: FastifyRequest): GyreError {
+  return toGyreError(error, request.method, request.url, request.log);
+}
+
+export function toGyreError(error: unknown, method: string, url: string, log: ErrorLog): GyreError {
   if (error instanceof GyreError) {
     if (error.status >= 500 && error.code !== "TEMPORARILY_UNAVAILABLE")
-      request.log.error({ err: error }, "request failed");
+      log.error({ err: error }, "request failed");
     return error;
   }
   const fastifyError = error as FastifyError;
@@ -34,10 +43,10 @@ export function asGyreError(error: unknown, request: FastifyRequest): GyreError 
   ) {
     return new GyreError("BAD_REQUEST", fastifyError.message);
   }
-  request.log.error({ err: error }, "unhandled error");
+  log.error({ err: error }, "unhandled error");
   return new GyreError(
     "INTERNAL_ERROR",
-    `Internal error while handling ${request.method} ${request.url.split("?")[0]}; see the server log.`,
+    `Internal error while handling ${method} ${url.split("?")[0]}; see the server log.`,
   );
 }
 

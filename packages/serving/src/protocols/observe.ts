@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { IncomingHttpHeaders } from "node:http";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ServedModel } from "../registry-view.js";
 import type { InputBatch } from "../runtime/input-schema.js";
@@ -38,10 +39,15 @@ const SAFE_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 export function requestIdOf(request: FastifyRequest, reply: FastifyReply): string {
   const set = reply.getHeader(REQUEST_ID_HEADER);
   if (typeof set === "string") return set;
-  const sent = request.headers[REQUEST_ID_HEADER];
-  const id = typeof sent === "string" && SAFE_REQUEST_ID.test(sent) ? sent : randomUUID();
+  const id = requestIdFrom(request.headers);
   reply.header(REQUEST_ID_HEADER, id);
   return id;
+}
+
+/** The client's `x-request-id` when sane, else a new UUID. */
+export function requestIdFrom(headers: IncomingHttpHeaders): string {
+  const sent = headers[REQUEST_ID_HEADER];
+  return typeof sent === "string" && SAFE_REQUEST_ID.test(sent) ? sent : randomUUID();
 }
 
 /** Filled in by an inference handler as it goes; read once the answer is out. */
@@ -102,20 +108,30 @@ export class Observation {
     const record = carrier[RECORD];
     if (!record) return;
     carrier[RECORD] = null;
-    const latencyMs = performance.now() - record.startedAt;
-    try {
-      observer.onInference({
-        protocol: this.protocol,
-        requestId: record.requestId,
-        status: reply.statusCode,
-        receivedAt: Date.now() - latencyMs,
-        latencyMs,
-        served: record.served,
-        batch: record.batch,
-        prediction: record.prediction,
-      });
-    } catch {
-      // Observation must never turn into a failed request; the observer counts its own troubles.
-    }
+    report(observer, this.protocol, record, reply.statusCode);
+  }
+}
+
+/** Hands one finished inference to the observer; never throws. */
+export function report(
+  observer: ServingObserver,
+  protocol: Protocol,
+  record: InferenceRecord,
+  status: number,
+): void {
+  const latencyMs = performance.now() - record.startedAt;
+  try {
+    observer.onInference({
+      protocol,
+      requestId: record.requestId,
+      status,
+      receivedAt: Date.now() - latencyMs,
+      latencyMs,
+      served: record.served,
+      batch: record.batch,
+      prediction: record.prediction,
+    });
+  } catch {
+    // Observation must never turn into a failed request; the observer counts its own troubles.
   }
 }

@@ -1,7 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { HEADER_LENGTH_HEADER } from "./binary-tensors.js";
-import type { V2InferenceRequest } from "./contracts.js";
-import { invalid } from "./decode.js";
 import {
   acceptRawBodies,
   bodyOf,
@@ -13,39 +11,12 @@ import {
 } from "./http.js";
 import { Observation } from "./observe.js";
 import type { ServingRoutesOptions } from "./routes.js";
-import { decodeV2Inputs, encodeV2Response, modelMetadata } from "./v2.js";
-import { parseV2InferenceRequest } from "./v2-request.js";
+import { modelMetadata } from "./v2.js";
+import { inferV2 } from "./v2-infer.js";
 
 type ModelParams = { model_name: string; model_version?: string };
 
 export const V2_EXTENSIONS = ["binary_tensor_data"];
-
-/** The JSON header and the binary part of an inference request body. */
-function splitBody(request: FastifyRequest): { json: V2InferenceRequest; binary: Uint8Array | undefined } {
-  const body = bodyOf(request);
-  const header = request.headers[HEADER_LENGTH_HEADER];
-  let text: string;
-  let binary: Uint8Array | undefined;
-  if (header === undefined) {
-    text = body.toString("utf8");
-  } else {
-    const length = Number(header);
-    if (!Number.isInteger(length) || length < 0 || length > body.length) {
-      throw invalid(
-        `${HEADER_LENGTH_HEADER} ${JSON.stringify(header)} is not a length within the ${body.length}-byte body.`,
-      );
-    }
-    text = body.toString("utf8", 0, length);
-    binary = body.subarray(length);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw invalid(`Malformed JSON request body: ${(error as Error).message}`);
-  }
-  return { json: parseV2InferenceRequest(parsed), binary };
-}
 
 /** Open Inference Protocol v2 routes, mounted under /v2; failures are `{"error": "..."}`. */
 export function registerV2Routes(scope: FastifyInstance, options: ServingRoutesOptions): void {
@@ -90,36 +61,20 @@ export function registerV2Routes(scope: FastifyInstance, options: ServingRoutesO
   scope.get("/models/:model_name/ready", ready);
   scope.get("/models/:model_name/versions/:model_version/ready", ready);
 
-  // The hot path: no hooks, the body parsed once and checked by hand, the answer written as text.
+  // No hooks on the hot path; the work itself is `inferV2`, shared with the raw fast path.
   const infer = async (request: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
     const { model_name: name, model_version: version } = request.params;
     const record = observation.start(request, reply);
-    const context = contextOf(request, reply);
-    const served = resolveModel(viewOf(request), name, version, context);
-    if (record) record.served = served;
-    const { json, binary } = splitBody(request);
-    const predictor = served.predictor;
-    const batch = decodeV2Inputs(predictor.schema, json, binary);
-    const prediction = await predictor.predict(batch);
-    if (record) {
-      record.batch = batch;
-      record.prediction = prediction;
-    }
-    const answer = encodeV2Response(
-      json,
-      prediction,
-      { name: served.name, version: served.version, outputs: predictor.outputs },
-      json.id ?? context.requestId,
-    );
-    if (answer.binary.length === 0) {
-      reply.type("application/json").send(answer.json);
-    } else {
-      const header = Buffer.from(answer.json, "utf8");
-      reply
-        .header(HEADER_LENGTH_HEADER, String(header.length))
-        .type("application/octet-stream")
-        .send(Buffer.concat([header, ...answer.binary]));
-    }
+    const answer = await inferV2({
+      view: viewOf(request),
+      name,
+      version,
+      context: contextOf(request, reply),
+      body: bodyOf(request),
+      record,
+    });
+    if (answer.headerLength !== undefined) reply.header(HEADER_LENGTH_HEADER, String(answer.headerLength));
+    reply.type(answer.contentType).send(answer.payload);
     observation.finish(request, reply);
     return reply;
   };

@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -251,6 +251,25 @@ describe.each(backends)("prediction store on $name", (backend) => {
 });
 
 describe("parquet store layout", () => {
+  it("one merger per day: a day claimed by another process is skipped, a stale claim taken over", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "gyre-predstore-claim-"));
+    const store = new ParquetPredictionStore(dir);
+    try {
+      for (let i = 0; i < 20; i++) await store.appendPredictions([row(`r${i}`, DAY1 + i)]);
+      const day = join(dir, "predictions", "date=2024-05-01");
+      await writeFile(join(day, "_compacting"), "");
+      expect(await store.compact(DAY1)).toBe(0);
+      const anHourAgo = new Date(Date.now() - 2 * 3_600_000);
+      await utimes(join(day, "_compacting"), anHourAgo, anHourAgo);
+      expect(await store.compact(DAY1)).toBe(1);
+      expect(await readdir(day)).toHaveLength(1);
+      expect(await store.predictions({})).toHaveLength(20);
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("a read whose listed file vanished (a compaction finished meanwhile) lists again", async () => {
     const dir = await mkdtemp(join(tmpdir(), "gyre-predstore-relist-"));
     const store = new ParquetPredictionStore(dir);

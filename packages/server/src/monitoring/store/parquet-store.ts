@@ -196,33 +196,53 @@ export class ParquetPredictionStore implements PredictionStore {
       for (const day of await this.days(kind)) {
         if (day > limit) continue;
         const dir = path.join(this.root, kind, `date=${day}`);
-        await this.finishMerges(dir);
         const parts: string[] = [];
         for (const part of await this.partsOf(dir)) {
           const info = await stat(part).catch(() => undefined);
           if (info && info.size < SMALL_PART) parts.push(part);
         }
         if (parts.length <= COMPACT_ABOVE) continue;
-        // "<oldest>-m.parquet" sorts just before "<oldest>.parquet": after every older file.
-        const name = `${path.basename(parts[0]!, ".parquet")}-m.parquet`;
-        const marker = path.join(dir, `_merge-${name}.json`);
-        const target = path.join(dir, name);
-        const temporary = `${target}.tmp`;
-        // Positions are renumbered in the old order, so "first copy" and "last label" keep their meaning.
-        await this.run(
-          `COPY (SELECT * EXCLUDE (filename, pos), (row_number() OVER (ORDER BY filename, pos) - 1)::INTEGER AS pos
-                 FROM ${reader(parts)}) TO ${literal(temporary)} (FORMAT parquet)`,
-        );
-        await fsyncFile(temporary);
-        await writeFile(marker, JSON.stringify(parts.map((p) => path.basename(p))));
-        await fsyncFile(marker);
-        await rename(temporary, target);
-        await fsyncFile(dir);
-        await this.finishMerges(dir);
-        merged++;
+        // One merger per day at a time, whichever process (several servers may share the directory).
+        const release = await claimDay(dir);
+        if (!release) continue;
+        try {
+          if (await this.merge(dir, parts)) merged++;
+        } finally {
+          await release();
+        }
       }
     }
     return merged;
+  }
+
+  /** Merges `parts` of one day directory (see `compact`); false when a source vanished meanwhile. */
+  private async merge(dir: string, listed: readonly string[]): Promise<boolean> {
+    // Listed before the claim: finish what another merger left, then keep what is still there.
+    await this.finishMerges(dir);
+    const parts = (await this.partsOf(dir)).filter((p) => listed.includes(p));
+    if (parts.length === 0) return false;
+    // "<oldest>-m.parquet" sorts just before "<oldest>.parquet": after every older file.
+    const name = `${path.basename(parts[0]!, ".parquet")}-m.parquet`;
+    const marker = path.join(dir, `_merge-${name}.json`);
+    const target = path.join(dir, name);
+    const temporary = `${target}.tmp`;
+    // Positions are renumbered in the old order, so "first copy" and "last label" keep their meaning.
+    try {
+      await this.run(
+        `COPY (SELECT * EXCLUDE (filename, pos), (row_number() OVER (ORDER BY filename, pos) - 1)::INTEGER AS pos
+               FROM ${reader(parts)}) TO ${literal(temporary)} (FORMAT parquet)`,
+      );
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
+    await fsyncFile(temporary);
+    await writeFile(marker, JSON.stringify(parts.map((p) => path.basename(p))));
+    await fsyncFile(marker);
+    await rename(temporary, target);
+    await fsyncFile(dir);
+    await this.finishMerges(dir);
+    return true;
   }
 
   async close(): Promise<void> {
@@ -298,7 +318,7 @@ export class ParquetPredictionStore implements PredictionStore {
       } else {
         await rm(path.join(dir, `${merged}.tmp`), { force: true });
       }
-      await unlink(markerPath);
+      await unlink(markerPath).catch(() => undefined);
     }
   }
 
@@ -335,6 +355,29 @@ async function relisting<T>(read: () => Promise<T>): Promise<T> {
     if (!/No such file|No files found|Cannot open file/i.test(String(error))) throw error;
     return read();
   }
+}
+
+/** A claim older than this was left by a process that died while merging. */
+const STALE_CLAIM_MS = 3_600_000;
+
+/**
+ * Claims a day directory for merging with an exclusive create of `_compacting`; resolves to its
+ * release, or undefined when another process holds it (a stale claim is taken over).
+ */
+async function claimDay(dir: string): Promise<(() => Promise<void>) | undefined> {
+  const file = path.join(dir, "_compacting");
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await (await open(file, "wx")).close();
+      return () => rm(file, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const info = await stat(file).catch(() => undefined);
+      if (info && Date.now() - info.mtimeMs < STALE_CLAIM_MS) return undefined;
+      await rm(file, { force: true });
+    }
+  }
+  return undefined;
 }
 
 function reader(files: readonly string[]): string {

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdir, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type DatasetFile, GyreError, invalidParameter, type monitoring, parseDatasetRef } from "@gyre/core";
@@ -153,8 +153,10 @@ export class ReferenceResolver {
           `The reference window [${new Date(start).toISOString()}, ${new Date(end).toISOString()}) holds no predictions of the target.`,
         );
       await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(`${file}.tmp`, `${answered.map((r) => JSON.stringify(cellsOf(r))).join("\n")}\n`);
-      await rename(`${file}.tmp`, file);
+      // Private to this process until renamed: two servers materialising at once each write their own.
+      const partial = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+      await writeFile(partial, `${answered.map((r) => JSON.stringify(cellsOf(r))).join("\n")}\n`);
+      await rename(partial, file);
       info = await stat(file);
     }
     const name = `window ${new Date(start).toISOString()} – ${new Date(end).toISOString()}`;

@@ -78,7 +78,7 @@ export const DeploymentSpec = z
     shadows: shadowsSchema.default([]),
     /** Requests carrying this header are routed by a hash of its value: one key, one arm. */
     sticky_header: stickyHeaderSchema.optional(),
-    /** Reserved for the features issue: the feature service that fills the inputs. Stored, not used yet. */
+    /** A feature service whose features are fetched from the online store for requests that carry only entity keys. */
     feature_service: z.string().min(1).optional(),
   })
   .superRefine((spec, ctx) => positiveWeights(spec.arms, ctx, ["arms"]));

@@ -2,12 +2,16 @@ import { describe, expect, it } from "vitest";
 import type { ClassTarget } from "../src/data/target.js";
 import { categoricalFromCodes, frameOf, numericColumn } from "../src/frame/build.js";
 import { mulberry32 } from "../src/split/random.js";
-import { compiledRawOutputOfRow, compileEnsemble } from "../src/trees/compiled-ensemble.js";
+import {
+  compiledRawOutputOfRow,
+  compiledRawOutputs,
+  compileEnsemble,
+} from "../src/trees/compiled-ensemble.js";
 import { DecisionTreeRegressor } from "../src/trees/decision-tree.js";
 import { rowMajorFeatures } from "../src/trees/feature-schema.js";
 import { HistGradientBoostingClassifier } from "../src/trees/hist-gradient-boosting.js";
 import { RandomForestClassifier } from "../src/trees/random-forest.js";
-import { rawOutputOfRow } from "../src/trees/tree-ensemble.js";
+import { rawOutputOfRow, rawOutputs } from "../src/trees/tree-ensemble.js";
 import type { TreeClassifierModel, TreeRegressorModel } from "../src/trees/tree-model.js";
 
 /** 600 rows: a numeric feature with missing values, one with ±Infinity, a 12-level categorical one. */
@@ -68,6 +72,11 @@ describe("compiled ensembles", () => {
     ).toBe(true);
     const schema = model.ensemble.schema;
     expectSameAsFlatTrees(model, rowMajorFeatures(schema, frame), schema.length);
+    // The batch path (tree by tree over all rows) too.
+    const compiled = compileEnsemble(model.ensemble, model.binMapper);
+    expect(Array.from(compiledRawOutputs(compiled, frame))).toEqual(
+      Array.from(rawOutputs(model.ensemble, frame)),
+    );
   });
 
   it("predict exactly what the flat trees predict: a forest and a deep regression tree", () => {
@@ -76,8 +85,14 @@ describe("compiled ensembles", () => {
     const schema = forest.ensemble.schema;
     const x = rowMajorFeatures(schema, numericFrame);
     expectSameAsFlatTrees(forest, x, schema.length);
+    expect(Array.from(forest.predictProba(numericFrame))).toEqual(
+      Array.from(rawOutputs(forest.ensemble, numericFrame)),
+    );
     const tree = new DecisionTreeRegressor().fit(numericFrame, y);
     expectSameAsFlatTrees(tree, x, schema.length);
+    expect(Array.from(tree.predict(numericFrame))).toEqual(
+      Array.from(rawOutputs(tree.ensemble, numericFrame)),
+    );
     // The model's own one-row path uses the compiled form and allocates nothing with `out`.
     const out = new Float64Array(2);
     const raw = new Float64Array(2);

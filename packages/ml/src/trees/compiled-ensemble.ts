@@ -95,15 +95,21 @@ export function compileEnsemble(ensemble: TreeEnsemble, mapper: BinMapper): Comp
   return { nodes, origin, roots, values, ensemble, edges, rowBins: new Uint8Array(edges.length) };
 }
 
-/** Bins the row at x[offset] into c.rowBins (missing: 255; categorical features are left at 0). */
-function binRow(c: CompiledEnsemble, x: ArrayLike<number>, offset: number): void {
-  const { edges, rowBins } = c;
+/** Bins the row at x[offset] into out[at…] (missing: 255; categorical features are left alone). */
+function binRow(
+  c: CompiledEnsemble,
+  x: ArrayLike<number>,
+  offset: number,
+  out: Uint8Array,
+  at: number,
+): void {
+  const { edges } = c;
   for (let f = 0; f < edges.length; f++) {
     const e = edges[f];
     if (!e) continue;
     const v = x[offset + f]!;
     if (v !== v) {
-      rowBins[f] = MISSING;
+      out[at + f] = MISSING;
       continue;
     }
     // The number of edges strictly below v.
@@ -114,13 +120,23 @@ function binRow(c: CompiledEnsemble, x: ArrayLike<number>, offset: number): void
       if (v <= e[mid]!) hi = mid;
       else lo = mid + 1;
     }
-    rowBins[f] = lo;
+    out[at + f] = lo;
   }
 }
 
-/** The compiled index of the leaf the binned row reaches in tree t (x for categorical splits). */
-function leafOf(c: CompiledEnsemble, t: number, x: ArrayLike<number>, offset: number): number {
-  const { nodes, rowBins } = c;
+/**
+ * The compiled index of the leaf a row reaches in tree t: its bins at bins[at…], its values at
+ * x[offset…] (read only by categorical splits).
+ */
+function leafOf(
+  c: CompiledEnsemble,
+  t: number,
+  bins: Uint8Array,
+  at: number,
+  x: ArrayLike<number>,
+  offset: number,
+): number {
+  const { nodes } = c;
   let i = c.roots[t]!;
   let meta = nodes[2 * i]!;
   while (meta >= 0) {
@@ -128,7 +144,7 @@ function leafOf(c: CompiledEnsemble, t: number, x: ArrayLike<number>, offset: nu
       const v = x[offset + (meta & FEATURE)]!;
       i = goesLeft(c.ensemble.trees[t]!, c.origin[i]!, v) ? i + 1 : nodes[2 * i + 1]!;
     } else {
-      const b = rowBins[meta & FEATURE]!;
+      const b = bins[at + (meta & FEATURE)]!;
       if (b <= ((meta >>> 16) & 0xff) || (b === MISSING && (meta & MISSING_LEFT) !== 0)) i = i + 1;
       else i = nodes[2 * i + 1]!;
     }
@@ -146,28 +162,52 @@ export function compiledRawOutputOfRow(
   outOffset = 0,
 ): void {
   const { nOutputs, treeOutput, treeWeight, baseline, trees } = c.ensemble;
-  const { nodes, values } = c;
-  binRow(c, x, offset);
+  const { nodes, values, rowBins } = c;
+  binRow(c, x, offset, rowBins, 0);
   for (let k = 0; k < nOutputs; k++) out[outOffset + k] = 0;
   if (treeOutput) {
     for (let t = 0; t < trees.length; t++) {
-      out[outOffset + treeOutput[t]!]! += values[nodes[2 * leafOf(c, t, x, offset) + 1]!]!;
+      out[outOffset + treeOutput[t]!]! += values[nodes[2 * leafOf(c, t, rowBins, 0, x, offset) + 1]!]!;
     }
   } else {
     for (let t = 0; t < trees.length; t++) {
-      const at = nodes[2 * leafOf(c, t, x, offset) + 1]!;
+      const at = nodes[2 * leafOf(c, t, rowBins, 0, x, offset) + 1]!;
       for (let k = 0; k < nOutputs; k++) out[outOffset + k]! += values[at + k]!;
     }
   }
   for (let k = 0; k < nOutputs; k++) out[outOffset + k] = baseline[k]! + treeWeight * out[outOffset + k]!;
 }
 
-/** Raw outputs for every row of a frame, row-major (n × nOutputs). */
+/**
+ * Raw outputs for every row of a frame, row-major (n × nOutputs). Tree by tree over all rows, so one
+ * tree's nodes stay in cache while every row walks it; each row still adds its trees' values in tree
+ * order, so the numbers are compiledRawOutputOfRow's.
+ */
 export function compiledRawOutputs(c: CompiledEnsemble, frame: Frame): Float64Array {
-  const { schema, nOutputs } = c.ensemble;
+  const { schema, nOutputs, treeOutput, treeWeight, baseline, trees } = c.ensemble;
+  const { nodes, values } = c;
   const d = schema.length;
+  const n = frame.nRows;
   const x = rowMajorFeatures(schema, frame);
-  const out = new Float64Array(frame.nRows * nOutputs);
-  for (let i = 0; i < frame.nRows; i++) compiledRawOutputOfRow(c, x, i * d, out, i * nOutputs);
+  const bins = new Uint8Array(n * d);
+  for (let i = 0; i < n; i++) binRow(c, x, i * d, bins, i * d);
+  const out = new Float64Array(n * nOutputs);
+  for (let t = 0; t < trees.length; t++) {
+    if (treeOutput) {
+      const k = treeOutput[t]!;
+      for (let i = 0; i < n; i++) {
+        out[i * nOutputs + k]! += values[nodes[2 * leafOf(c, t, bins, i * d, x, i * d) + 1]!]!;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const at = nodes[2 * leafOf(c, t, bins, i * d, x, i * d) + 1]!;
+        for (let k = 0; k < nOutputs; k++) out[i * nOutputs + k]! += values[at + k]!;
+      }
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < nOutputs; k++)
+      out[i * nOutputs + k] = baseline[k]! + treeWeight * out[i * nOutputs + k]!;
+  }
   return out;
 }

@@ -12,6 +12,9 @@
  *          --forest-max-depth N    cap the forests' depth (default unlimited, scikit-learn's
  *                                  setting; flights-1m then holds ~30M nodes, a few GB)
  *          --data-dir DIR          the shared data sets (default ../shared/data from the repo)
+ *          --datasets a,b          only these data sets (flights-200k, letter, flights-1m)
+ *          --models a,b            only these models (logistic_regression, random_forest,
+ *                                  hist_gradient_boosting)
  */
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -29,6 +32,19 @@ function log(message: string): void {
   process.stderr.write(`[bench ml ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
+/** The comma-separated choice among `all` (all of them when not given); unknown names are an error. */
+function pick<T extends string>(choice: unknown, all: readonly T[]): T[] {
+  if (typeof choice !== "string") return [...all];
+  const wanted = choice.split(",").map((s) => s.trim());
+  for (const name of wanted) {
+    if (!(all as readonly string[]).includes(name)) {
+      log(`unknown name '${name}'; expected one of ${all.join(", ")}`);
+      process.exit(2);
+    }
+  }
+  return all.filter((name) => wanted.includes(name));
+}
+
 function main(): void {
   const { values } = parseArgs({
     options: {
@@ -36,6 +52,8 @@ function main(): void {
       threads: { type: "string", default: "2" },
       "forest-max-depth": { type: "string" },
       "data-dir": { type: "string" },
+      datasets: { type: "string" },
+      models: { type: "string" },
     },
     // bench/run.mjs passes every benchmark the same arguments; ignore the others'.
     strict: false,
@@ -56,22 +74,25 @@ function main(): void {
 
   const loadBefore = loadavg()[0]!;
   const started = performance.now();
-  const dataSets: DataSet[] = [
+  const dataSets = pick<DataSet>(values.datasets, [
     "flights-200k",
     "letter",
     ...(values["skip-1m"] ? [] : ["flights-1m" as const]),
-  ];
+  ]);
+  const models = pick<ModelName>(values.models, MODELS);
   const results: Record<string, Record<string, unknown>> = {};
   const batch1: Record<string, unknown> = {};
   for (const name of dataSets) {
     log(`loading ${name}`);
     const data = referenceSplit(name, dataDir);
     const perModel: Record<string, unknown> = {};
-    for (const model of MODELS) {
+    for (const model of models) {
       log(`${name}: fitting ${model}`);
       let scored: Scored | null = fitAndScore(model, data, settings);
-      perModel[model] = modelEntry(model, name, scored);
-      log(`${name}: ${model} fit ${scored.fit_s.toFixed(2)} s, metric ${scored.metric.toFixed(4)}`);
+      perModel[model] = modelEntry(model, name, scored, loadavg()[0]!);
+      log(
+        `${name}: ${model} fit ${scored.fit_s.toFixed(2)} s (CPU ${scored.fit_cpu_s.toFixed(2)} s), metric ${scored.metric.toFixed(4)}`,
+      );
       if (name === "flights-200k" && model !== "logistic_regression") {
         batch1[model] = batch1Entry(model, batch1Latency(scored.pipeline, data.test));
       }

@@ -5,28 +5,40 @@ import type { Scored } from "./models.js";
 
 const round = (x: number, digits = 4) => Number(x.toPrecision(digits));
 
-export function modelEntry(model: ModelName, data: DataSet, s: Scored): Record<string, unknown> {
+export function modelEntry(
+  model: ModelName,
+  data: DataSet,
+  s: Scored,
+  loadavg1m: number,
+): Record<string, unknown> {
   const sk = SKLEARN[model][data];
   const fitRatio = s.fit_s / sk.fit_s;
-  const gap = sk.metric - s.metric;
+  const difference = s.metric - sk.metric;
   const entry: Record<string, unknown> = {
     fit_s: round(s.fit_s),
+    fit_cpu_s: round(s.fit_cpu_s),
     predict_s: round(s.predict_s),
     metric: data === "letter" ? "accuracy" : "roc_auc",
     value: round(s.metric, 5),
     accuracy: round(s.accuracy, 5),
     sklearn: sk,
     fit_vs_sklearn: round(fitRatio, 3),
-    metric_minus_sklearn: round(-gap, 3),
+    metric_minus_sklearn: round(difference, 4),
+    loadavg_1m_after: round(loadavg1m, 3),
   };
   // The issue sets targets for the tree models only; logistic regression is reported for reference.
   if (model === "hist_gradient_boosting") {
+    // Parity: the same model as scikit-learn's, so the metric must be within 0.005 either way.
     entry.meets_target = {
       fit: fitRatio <= TARGETS.hgb_fit_ratio_max,
-      metric: gap <= TARGETS.metric_gap_max,
+      metric: Math.abs(difference) <= TARGETS.metric_gap_max,
     };
   } else if (model === "random_forest") {
-    entry.meets_target = { fit: fitRatio <= TARGETS.rf_fit_ratio_max, metric: gap <= TARGETS.metric_gap_max };
+    // Forests differ by random draws: only "not worse by more than 0.005".
+    entry.meets_target = {
+      fit: fitRatio <= TARGETS.rf_fit_ratio_max,
+      metric: -difference <= TARGETS.metric_gap_max,
+    };
   }
   return entry;
 }

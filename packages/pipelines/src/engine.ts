@@ -547,7 +547,7 @@ class PipelineRunner {
   private async finish(failure: unknown): Promise<PipelineResult> {
     const statuses = [...this.results.values()].map((r) => r.status);
     const cancelled = this.cancel.signal.aborted;
-    const status: pipelines.PipelineRunStatus = cancelled
+    let status: pipelines.PipelineRunStatus = cancelled
       ? "CANCELLED"
       : failure !== undefined || statuses.some((s) => s === "FAILED" || s === "SKIPPED")
         ? "FAILED"
@@ -562,7 +562,13 @@ class PipelineRunner {
     await this.parent?.end(
       status === "SUCCEEDED" ? "FINISHED" : status === "CANCELLED" ? "KILLED" : "FAILED",
     );
-    await this.store.updateRun({ id: this.id, status, ...(error ? { error } : {}) });
+    try {
+      await this.store.updateRun({ id: this.id, status, ...(error ? { error } : {}) });
+    } catch (updateError) {
+      // Someone ended the record first (`gyre pipelines cancel --force`): its status stands.
+      if (!(updateError instanceof GyreError && updateError.code === "INVALID_STATE")) throw updateError;
+      status = (await this.store.getRun(this.id)).status;
+    }
     this.emit({ type: "pipeline", id: this.id, name: this.def.name, status, runId: this.parent?.id, error });
     if (failure !== undefined && this.parent === undefined) throw failure;
     return {

@@ -104,6 +104,21 @@ describe("the pipelines HTTP routes", () => {
 
     const queued = await t.store.createRun({ name: "p", executor: "local", steps: [] });
     expect(await t.store.cancelRun(queued.id)).toMatchObject({ status: "CANCELLED", cancel_requested: true });
+
+    // A run whose coordinator is gone: force ends it and its unfinished steps, keeping finished ones.
+    const orphan = await t.store.createRun({
+      name: "p",
+      executor: "local",
+      steps: [{ name: "a" }, { name: "b" }],
+    });
+    await t.store.updateRun({ id: orphan.id, status: "RUNNING" });
+    await t.store.updateStep({ id: orphan.id, step: "a", status: "SUCCEEDED" });
+    await t.store.updateStep({ id: orphan.id, step: "b", status: "RUNNING" });
+    expect((await t.store.cancelRun(orphan.id)).status).toBe("RUNNING");
+    const forced = await t.store.cancelRun(orphan.id, { force: true });
+    expect(forced).toMatchObject({ status: "CANCELLED", cancel_requested: true });
+    expect(forced.end_time).toBeDefined();
+    expect(forced.steps.map((x) => x.status)).toEqual(["SUCCEEDED", "CANCELLED"]);
   });
 
   it("pages log lines in order after a sequence number, per step or for the whole run", async () => {

@@ -33,8 +33,9 @@ export class PipelinesClient {
     return (await this.client.call(pipelines.updatePipelineRun, request)).pipeline_run;
   }
 
-  async cancelRun(id: string): Promise<pipelines.PipelineRun> {
-    return (await this.client.call(pipelines.cancelPipelineRun, { id })).pipeline_run;
+  /** `force`: mark a running run CANCELLED now, for one whose coordinator is gone. */
+  async cancelRun(id: string, options: { force?: boolean } = {}): Promise<pipelines.PipelineRun> {
+    return (await this.client.call(pipelines.cancelPipelineRun, { id, force: options.force })).pipeline_run;
   }
 
   async updateStep(request: RequestOf<typeof pipelines.updatePipelineStep>): Promise<pipelines.PipelineStep> {

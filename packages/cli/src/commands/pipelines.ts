@@ -117,12 +117,17 @@ export const pipelinesCancelCommand = defineCommand({
   words: ["pipelines", "cancel"],
   arguments: ["ID"],
   summary: "Cancel a pipeline run: its coordinator kills the running steps and marks the run CANCELLED.",
-  options: { ...TRACKING_OPTIONS },
-  optionHelp: [...TRACKING_OPTION_HELP],
+  options: { force: { type: "boolean" }, ...TRACKING_OPTIONS },
+  optionHelp: [
+    ["--force", "Mark the run CANCELLED now, for a run whose coordinator is gone (killed, machine lost)"],
+    ...TRACKING_OPTION_HELP,
+  ],
   async run({ values, positionals }, context) {
     const [id = ""] = positionals;
     const target = resolveTrackingTarget(values["tracking-uri"], context.env);
-    const run = await withTracking(target, (gyre) => new PipelinesClient(gyre.client).cancelRun(id));
+    const run = await withTracking(target, (gyre) =>
+      new PipelinesClient(gyre.client).cancelRun(id, { force: values.force === true }),
+    );
     if (values.json) return printJson(context, { pipeline_run: run });
     printLine(
       context.stdout,

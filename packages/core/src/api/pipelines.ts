@@ -152,8 +152,8 @@ export const cancelPipelineRun = defineRoute({
   path: `${BASE}/runs/cancel`,
   tag: TAG,
   summary:
-    "Ask a run to stop: a queued run is cancelled at once, a running one by its coordinator, which kills its running steps.",
-  request: z.object(runId),
+    "Ask a run to stop: a queued run is cancelled at once, a running one by its coordinator, which kills its running steps. With force, a running run is marked CANCELLED at once (for a run whose coordinator is gone).",
+  request: z.object({ ...runId, force: z.boolean().optional() }),
   response: z.object({ pipeline_run: PipelineRun }),
 });
 

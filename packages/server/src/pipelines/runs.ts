@@ -174,19 +174,27 @@ export class PipelineRunService {
     return { pipeline_run: await readRun(this.ctx.db, req.id) };
   }
 
-  /** A queued run ends CANCELLED here; a running one is flagged and its coordinator stops it. */
+  /**
+   * A queued run ends CANCELLED here; a running one is flagged and its coordinator stops it.
+   * `force` ends a running one here too (its coordinator, if alive, still stops its steps).
+   */
   async cancelPipelineRun(req: Req<"cancelPipelineRun">): Promise<Res<"cancelPipelineRun">> {
     await this.ctx.db.transaction().execute(async (tx) => {
       const run = await readRun(tx, req.id);
       if (FINAL_RUN.has(run.status)) return;
-      const queued = run.status === "QUEUED";
+      const now = this.ctx.now();
+      const endNow = run.status === "QUEUED" || req.force === true;
       await tx
         .updateTable("pipeline_runs")
-        .set({
-          cancel_requested: 1,
-          ...(queued ? { status: "CANCELLED", end_time: this.ctx.now() } : {}),
-        })
+        .set({ cancel_requested: 1, ...(endNow ? { status: "CANCELLED", end_time: now } : {}) })
         .where("id", "=", req.id)
+        .execute();
+      if (!endNow) return;
+      await tx
+        .updateTable("pipeline_steps")
+        .set({ status: "CANCELLED", end_time: now })
+        .where("pipeline_run_id", "=", req.id)
+        .where("status", "not in", [...FINAL_STEP])
         .execute();
     });
     return { pipeline_run: await readRun(this.ctx.db, req.id) };

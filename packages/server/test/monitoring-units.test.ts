@@ -230,6 +230,19 @@ describe("performance", () => {
     expect(perf.metrics.r2).toBeCloseTo(0.9486081370449679, 15);
   });
 
+  it("a class output as text and a label sent as the number are one class", () => {
+    const rows = [
+      prediction({ label: ["1"], probability: [0.2, 0.8] }, 1),
+      prediction({ label: ["0"], probability: [0.9, 0.1] }, 0),
+      prediction({ label: ["1"], probability: [0.4, 0.6] }, "0"),
+      prediction({ label: ["01"], probability: [0.4, 0.6] }, 1),
+    ];
+    const perf = performanceOf(rows, {});
+    // "01" is not the canonical text of 1, so it is its own (never-true) class: 2 of 4 right.
+    expect(perf.metrics.accuracy).toBe(0.5);
+    expect(performanceOf(rows.slice(0, 3), {}).metrics.accuracy).toBe(2 / 3);
+  });
+
   it("without labels there is nothing to score", () => {
     expect(performanceOf([prediction({ label: 1 }, null)], {})).toEqual({ task: null, rows: 0, metrics: {} });
   });

@@ -46,7 +46,9 @@ function classKey(value: unknown): number | string | undefined {
   const v = unwrap(value);
   if (typeof v === "boolean") return v ? 1 : 0;
   if (typeof v === "number" && Number.isFinite(v)) return v;
-  if (typeof v === "string") return v;
+  // A class logged as the text of a number ("1", as @gyre/ml's models output) and a label sent as
+  // that number (1) are one class; only the canonical text counts, so "01" stays a string class.
+  if (typeof v === "string") return v !== "" && String(Number(v)) === v ? Number(v) : v;
   return undefined;
 }
 

@@ -1,12 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Gyre } from "../../sdk/src/index.js";
-import { writeModelDir } from "../../serving/src/index.js";
-import { onnx } from "../../serving/test/support/models.js";
-import { expectedProbability, versionGraph } from "../../serving/test/support/versions.js";
+import { expectedProbability, registerVersionOn } from "../../serving/test/support/versions.js";
 import { spawnGyre } from "./support/spawn-cli.js";
 
 const ZERO_ROW = new Array(20).fill(0);
@@ -25,24 +22,6 @@ async function inferOnce(url: string, deployment: string): Promise<{ version: st
   const body = (await response.json()) as { model_version: string; outputs: { data: number[] }[] };
   expect(body.outputs[0]!.data[0]).toBeCloseTo(expectedProbability(body.model_version, ZERO_ROW), 6);
   return { version: body.model_version };
-}
-
-async function registerVersion(gyre: Gyre, url: string, version: string): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "gyre-cli-model-"));
-  await writeModelDir(dir, { onnxBytes: onnx(versionGraph(version)) });
-  for (const file of await readdir(dir)) {
-    const put = await fetch(`${url}/api/2.0/mlflow-artifacts/artifacts/models/m/v${version}/${file}`, {
-      method: "PUT",
-      body: await readFile(join(dir, file)),
-    });
-    expect(put.status).toBe(200);
-  }
-  await rm(dir, { recursive: true, force: true });
-  await gyre.client.send({
-    method: "POST",
-    path: "/api/2.0/mlflow/model-versions/create",
-    json: { name: "m", source: `mlflow-artifacts:/models/m/v${version}` },
-  });
 }
 
 describe("gyre server --serving-workers 2", () => {
@@ -79,7 +58,7 @@ describe("gyre server --serving-workers 2", () => {
         path: "/api/2.0/mlflow/registered-models/create",
         json: { name: "m" },
       });
-      for (const v of ["1", "2"]) await registerVersion(gyre, url, v);
+      for (const v of ["1", "2"]) await registerVersionOn(url, "m", v);
 
       // Created through one worker; every worker answers for it as soon as the call returns.
       await gyre.deployments.create("d", { arms: [{ model_uri: "models:/m/1", weight: 1 }] });

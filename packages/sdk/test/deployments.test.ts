@@ -1,13 +1,8 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { registry } from "@gyre/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGyre, type Gyre as Server } from "../../server/src/index.js";
 import { type ScratchStore, scratchSqliteStore } from "../../server/src/testing/index.js";
-import { writeModelDir } from "../../serving/src/index.js";
-import { onnx } from "../../serving/test/support/models.js";
-import { expectedProbability, versionGraph } from "../../serving/test/support/versions.js";
+import { expectedProbability, registerVersionOn } from "../../serving/test/support/versions.js";
 import { Gyre, GyreError } from "../src/index.js";
 
 /** The SDK's deployment helpers against a real server that serves deployments (real onnxruntime). */
@@ -16,24 +11,6 @@ let server: Server;
 let gyre: Gyre;
 
 const ROW = Array.from({ length: 20 }, (_, i) => (i % 4) / 4);
-
-/** Registers the logistic model's version `v` (its bias tells the versions' answers apart). */
-async function registerVersion(url: string, version: string): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "gyre-sdk-deploy-"));
-  await writeModelDir(dir, { onnxBytes: onnx(versionGraph(version)) });
-  for (const file of await readdir(dir)) {
-    const put = await fetch(`${url}/api/2.0/mlflow-artifacts/artifacts/models/churn/v${version}/${file}`, {
-      method: "PUT",
-      body: await readFile(join(dir, file)),
-    });
-    expect(put.status).toBe(200);
-  }
-  await rm(dir, { recursive: true, force: true });
-  await gyre.client.call(registry.createModelVersion, {
-    name: "churn",
-    source: `mlflow-artifacts:/models/churn/v${version}`,
-  });
-}
 
 beforeAll(async () => {
   store = scratchSqliteStore("gyre-sdk-deployments-");
@@ -48,7 +25,7 @@ beforeAll(async () => {
   const url = await server.listen();
   gyre = new Gyre({ trackingUri: url, user: "ada", maxRetries: 0 });
   await gyre.client.call(registry.createRegisteredModel, { name: "churn" });
-  for (const v of ["1", "2"]) await registerVersion(url, v);
+  for (const v of ["1", "2"]) await registerVersionOn(url, "churn", v);
 });
 afterAll(async () => {
   await server?.close();

@@ -5,10 +5,10 @@ import type { InputBatch, InputSchema } from "../runtime/input-schema.js";
 import type { OutputTensor, Prediction } from "../runtime/predictor.js";
 
 /**
- * One prediction as the request path hands it over: references only. Turning tensors into JSON
- * is left to the log's flush, after the answer has gone out.
+ * What formatting an entry reads of it: `PredictionEntry` has this shape, and so do the plain
+ * objects the off-thread log rebuilds from packed entries in its worker.
  */
-export interface PredictionEntry {
+export interface LoggedEntry {
   readonly requestId: string;
   /** Arrival, milliseconds since the epoch. */
   readonly receivedAt: number;
@@ -16,10 +16,10 @@ export interface PredictionEntry {
   readonly version: string | undefined;
   readonly arm: DeploymentArm | undefined;
   readonly latencyMs: number;
-  readonly schema: InputSchema;
-  readonly batch: InputBatch;
+  readonly schema: LoggedSchema;
+  readonly batch: Pick<InputBatch, "rows" | "data" | "rowShapes">;
   /** Absent for a shadow that failed. */
-  readonly prediction: Prediction | undefined;
+  readonly prediction: { readonly outputs: readonly OutputTensor[] } | undefined;
   /** Shadows: the version whose answer was returned, and how this one differs from it. */
   readonly shadow?: {
     readonly primaryVersion: string | undefined;
@@ -29,20 +29,13 @@ export interface PredictionEntry {
 }
 
 /**
- * What formatting an entry reads of it: `PredictionEntry` has this shape, and so do the plain
- * objects the off-thread log rebuilds from packed entries in its worker.
+ * One prediction as the request path hands it over: references only. Turning tensors into JSON
+ * is left to the log's flush, after the answer has gone out.
  */
-export interface LoggedEntry {
-  readonly requestId: string;
-  readonly receivedAt: number;
-  readonly model: string;
-  readonly version: string | undefined;
-  readonly arm: DeploymentArm | undefined;
-  readonly latencyMs: number;
-  readonly schema: LoggedSchema;
-  readonly batch: Pick<InputBatch, "rows" | "data" | "rowShapes">;
-  readonly prediction: { readonly outputs: readonly OutputTensor[] } | undefined;
-  readonly shadow?: PredictionEntry["shadow"];
+export interface PredictionEntry extends LoggedEntry {
+  readonly schema: InputSchema;
+  readonly batch: InputBatch;
+  readonly prediction: Prediction | undefined;
 }
 
 /** What the log reads of a model's input schema: how the signature's fields sit in the feeds. */

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Graph } from "@gyre/onnx";
@@ -103,4 +103,34 @@ export function v2Body(row: readonly number[] = new Array(20).fill(0)): string {
 export async function writeText(file: string, text: string): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, text);
+}
+
+/**
+ * Registers version `version` of the logistic model on a running server, as a client would: the
+ * files uploaded through the artifact proxy, then `model-versions/create` (the registered model
+ * must exist).
+ */
+export async function registerVersionOn(url: string, model: string, version: string): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), "gyre-version-"));
+  try {
+    await writeModelDir(dir, { onnxBytes: onnx(versionGraph(version)) });
+    for (const file of await readdir(dir)) {
+      const put = await fetch(
+        `${url}/api/2.0/mlflow-artifacts/artifacts/models/${model}/v${version}/${file}`,
+        {
+          method: "PUT",
+          body: await readFile(path.join(dir, file)),
+        },
+      );
+      if (!put.ok) throw new Error(`upload ${file}: ${put.status}`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  const created = await fetch(`${url}/api/2.0/mlflow/model-versions/create`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ name: model, source: `mlflow-artifacts:/models/${model}/v${version}` }),
+  });
+  if (!created.ok) throw new Error(`model-versions/create: ${created.status} ${await created.text()}`);
 }

@@ -114,6 +114,12 @@ export interface StepOptions<I extends InputsSpec, O extends OutputsSpec> {
   version?: string;
   /** false: never reuse or store outputs of this step. Default true. */
   cache?: boolean;
+  /**
+   * Run a function step in a child process of its own: its memory is its own and a cancel or
+   * timeout kills it. Needs the pipeline to be run from a module (the child imports it). Shell
+   * steps always are processes.
+   */
+  isolate?: boolean;
 }
 
 export interface ShellOptions<I extends InputsSpec, O extends OutputsSpec> extends StepOptions<I, O> {
@@ -145,6 +151,8 @@ export interface StepDef {
   readonly resources: Resources;
   readonly version: string | undefined;
   readonly cache: boolean;
+  /** A function step run in a child process by the local executor. */
+  readonly isolate: boolean;
   /** The step's code identity for the cache key: function source or command. */
   readonly code: string;
 }
@@ -292,6 +300,7 @@ export function pipeline(name: string, build: (p: PipelineBuilder) => void): Pip
       resources: { cpu, memoryMb },
       version: options.version,
       cache: options.cache ?? true,
+      isolate: type === "function" && options.isolate === true,
       code: body.command ?? codeText(String(body.fn)),
     });
     return { name: stepName, outputs: outputsProxy(stepName, outputs) };

@@ -14,6 +14,8 @@ export interface LocalExecutorOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Waits between attempts (tests pass a recorder). */
   sleep?: Sleep;
+  /** The compiled step-process.js for isolated function steps (default: next to this module). */
+  stepProcessScript?: string;
 }
 
 /**
@@ -49,6 +51,7 @@ export class LocalExecutor implements Executor {
               attempt,
               log: hooks.log,
               baseEnv: this.env,
+              stepProcessScript: this.options.stepProcessScript,
             }),
           ),
       );

@@ -31,13 +31,30 @@ export function inputEnvName(input: string): string {
  * Runs a shell step: `sh -c command` in its own process group (so a kill reaches everything it
  * started), every output line a log line, outputs read from the JSON file $GYRE_OUTPUTS names.
  */
-export async function runShellStep(step: StepDef, run: ShellRun): Promise<unknown> {
+export function runShellStep(step: StepDef, run: ShellRun): Promise<unknown> {
+  return runStepProcess(step, run, { file: "sh", args: ["-c", step.command ?? ""], what: "command" });
+}
+
+/** A program run as a step's process: `sh -c …`, or node running an isolated function step. */
+export interface StepProgram {
+  file: string;
+  args: string[];
+  /** How errors name it: "command" or "process". */
+  what: string;
+  env?: Record<string, string>;
+}
+
+/** The file an isolated step's process writes its error message to, beside its outputs. */
+export const errorFileOf = (outputsFile: string) => `${outputsFile}.error`;
+
+/** Runs a step's process with the step environment; resolves with its outputs (undefined when it declares none). */
+export async function runStepProcess(step: StepDef, run: ShellRun, program: StepProgram): Promise<unknown> {
   const scratch = await mkdtemp(join(tmpdir(), "gyre-step-"));
   const outputsFile = join(scratch, "outputs.json");
   try {
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(run.baseEnv)) if (value !== undefined) env[key] = value;
-    Object.assign(env, step.env, {
+    Object.assign(env, step.env, program.env, {
       MLFLOW_TRACKING_URI: run.task.trackingUri,
       MLFLOW_RUN_ID: run.task.stepRunId,
       MLFLOW_EXPERIMENT_ID: run.task.experimentId,
@@ -50,9 +67,12 @@ export async function runShellStep(step: StepDef, run: ShellRun): Promise<unknow
       GYRE_OUTPUTS: outputsFile,
     });
     for (const [name, value] of Object.entries(run.task.inputs)) env[inputEnvName(name)] = valueText(value);
-    const exit = await spawnLogged(step, run, env);
-    if (exit !== "code 0")
-      throw new GyreError("INTERNAL_ERROR", `Step '${step.name}': command exited with ${exit}.`);
+    const exit = await spawnLogged(step, run, program, env);
+    if (exit !== "code 0") {
+      const reported = await readFile(errorFileOf(outputsFile), "utf8").catch(() => undefined);
+      if (reported !== undefined) throw new Error(reported);
+      throw new GyreError("INTERNAL_ERROR", `Step '${step.name}': ${program.what} exited with ${exit}.`);
+    }
     if (Object.keys(step.outputs).length === 0) return undefined;
     let text: string;
     try {
@@ -60,7 +80,7 @@ export async function runShellStep(step: StepDef, run: ShellRun): Promise<unknow
     } catch {
       throw new GyreError(
         "INVALID_PARAMETER_VALUE",
-        `Step '${step.name}' declares outputs but its command wrote no JSON object to $GYRE_OUTPUTS.`,
+        `Step '${step.name}' declares outputs but its ${program.what} wrote no JSON object to $GYRE_OUTPUTS.`,
       );
     }
     try {
@@ -77,9 +97,14 @@ export async function runShellStep(step: StepDef, run: ShellRun): Promise<unknow
 }
 
 /** Resolves with how the command ended: "code N" or "signal S". */
-function spawnLogged(step: StepDef, run: ShellRun, env: Record<string, string>): Promise<string> {
+function spawnLogged(
+  step: StepDef,
+  run: ShellRun,
+  program: StepProgram,
+  env: Record<string, string>,
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn("sh", ["-c", step.command ?? ""], {
+    const child = spawn(program.file, program.args, {
       cwd: step.cwd ?? run.defaultCwd,
       env,
       detached: true,
@@ -102,12 +127,17 @@ function spawnLogged(step: StepDef, run: ShellRun, env: Record<string, string>):
     );
     child.on("error", (error) => {
       run.signal.removeEventListener("abort", kill);
-      reject(new GyreError("INTERNAL_ERROR", `Step '${step.name}': could not start sh: ${error.message}`));
+      reject(
+        new GyreError(
+          "INTERNAL_ERROR",
+          `Step '${step.name}': could not start ${program.file}: ${error.message}`,
+        ),
+      );
     });
     child.on("close", (code, signal) => {
       run.signal.removeEventListener("abort", kill);
       if (killTimer) clearTimeout(killTimer);
-      // The group may outlive sh; whatever it left behind goes with it.
+      // The group may outlive its leader; whatever it left behind goes with it.
       if (run.signal.aborted) signalGroup(child.pid, "SIGKILL");
       void Promise.all(streams).then(() => resolve(code === null ? `signal ${signal}` : `code ${code}`));
     });

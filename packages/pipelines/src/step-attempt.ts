@@ -1,9 +1,11 @@
 import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { GyreError } from "@gyre/core";
 import { attachRun, type Gyre } from "@gyre/sdk";
 import type { StepContext, StepDef } from "./definition.js";
 import type { StepTask } from "./executor.js";
 import { checkOutputs } from "./outputs.js";
-import { runShellStep } from "./shell.js";
+import { runShellStep, runStepProcess } from "./shell.js";
 
 export interface AttemptEnvironment {
   gyre: Gyre;
@@ -11,6 +13,8 @@ export interface AttemptEnvironment {
   attempt: number;
   log(line: string): void;
   baseEnv: Readonly<Record<string, string | undefined>>;
+  /** The compiled step-process.js isolated steps run (default: next to this module). */
+  stepProcessScript?: string;
 }
 
 /** One attempt of a step in this process (a function) or a child process (a shell command). */
@@ -19,14 +23,28 @@ export async function runStepAttempt(
   task: StepTask,
   env: AttemptEnvironment,
 ): Promise<Record<string, unknown>> {
-  if (step.type === "shell") {
-    const value = await runShellStep(step, {
-      task,
-      attempt: env.attempt,
-      signal: env.signal,
-      log: env.log,
-      baseEnv: env.baseEnv,
-      defaultCwd: task.module ? dirname(task.module) : undefined,
+  const processRun = {
+    task,
+    attempt: env.attempt,
+    signal: env.signal,
+    log: env.log,
+    baseEnv: env.baseEnv,
+    defaultCwd: task.module ? dirname(task.module) : undefined,
+  };
+  if (step.type === "shell") return checkOutputs(step, await runShellStep(step, processRun));
+  if (step.isolate) {
+    if (!task.module) {
+      throw new GyreError(
+        "INVALID_PARAMETER_VALUE",
+        `Step '${step.name}' is isolated: run its pipeline from a module (option 'module') so a child process can import it.`,
+      );
+    }
+    const script = env.stepProcessScript ?? fileURLToPath(new URL("./step-process.js", import.meta.url));
+    const value = await runStepProcess(step, processRun, {
+      file: process.execPath,
+      args: [script],
+      what: "process",
+      env: { GYRE_STEP_TASK: JSON.stringify(task) },
     });
     return checkOutputs(step, value);
   }

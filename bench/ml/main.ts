@@ -15,6 +15,11 @@
  *          --datasets a,b          only these data sets (flights-200k, letter, flights-1m)
  *          --models a,b            only these models (logistic_regression, random_forest,
  *                                  hist_gradient_boosting)
+ *          --peer a,b|none         also fit scikit-learn's model right after Gyre's, on the same
+ *                                  matrices and threads (sklearn_peer.py, Debian's python3-sklearn),
+ *                                  for a fit ratio under the same load (default: both tree models;
+ *                                  never the forest on flights-1m: over a minute and GBs)
+ *          --peer-timeout S        give up on one scikit-learn fit after S seconds (default 600)
  */
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -23,10 +28,11 @@ import type { DataSet, ModelName } from "./baselines.js";
 import { referenceSplit } from "./data.js";
 import { batch1Latency } from "./latency.js";
 import { fitAndScore, type ModelSettings, type Scored } from "./models.js";
+import { type PeerResult, runSklearnPeer } from "./peer.js";
 import { batch1Entry, modelEntry } from "./report.js";
 
 const MODELS: readonly ModelName[] = ["logistic_regression", "random_forest", "hist_gradient_boosting"];
-const WATCHDOG_MS = 20 * 60_000;
+const WATCHDOG_MS = 60 * 60_000;
 
 function log(message: string): void {
   process.stderr.write(`[bench ml ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -54,6 +60,8 @@ function main(): void {
       "data-dir": { type: "string" },
       datasets: { type: "string" },
       models: { type: "string" },
+      peer: { type: "string", default: "hist_gradient_boosting,random_forest" },
+      "peer-timeout": { type: "string", default: "600" },
     },
     // bench/run.mjs passes every benchmark the same arguments; ignore the others'.
     strict: false,
@@ -80,6 +88,9 @@ function main(): void {
     ...(values["skip-1m"] ? [] : ["flights-1m" as const]),
   ]);
   const models = pick<ModelName>(values.models, MODELS);
+  const peers =
+    values.peer === "none" ? [] : pick<ModelName>(values.peer, ["hist_gradient_boosting", "random_forest"]);
+  const peerTimeoutMs = 1000 * Number(values["peer-timeout"]);
   const results: Record<string, Record<string, unknown>> = {};
   const batch1: Record<string, unknown> = {};
   for (const name of dataSets) {
@@ -89,10 +100,21 @@ function main(): void {
     for (const model of models) {
       log(`${name}: fitting ${model}`);
       let scored: Scored | null = fitAndScore(model, data, settings);
-      perModel[model] = modelEntry(model, name, scored, loadavg()[0]!);
       log(
         `${name}: ${model} fit ${scored.fit_s.toFixed(2)} s (CPU ${scored.fit_cpu_s.toFixed(2)} s), metric ${scored.metric.toFixed(4)}`,
       );
+      const loadAfterFit = loadavg()[0]!;
+      let peer: PeerResult | null = null;
+      if (
+        model !== "logistic_regression" &&
+        peers.includes(model) &&
+        !(model === "random_forest" && name === "flights-1m")
+      ) {
+        log(`${name}: fitting scikit-learn's ${model} (peer)`);
+        peer = runSklearnPeer(model, data, settings.threads, peerTimeoutMs);
+        log(`${name}: scikit-learn ${model}: ${JSON.stringify(peer)}`);
+      }
+      perModel[model] = modelEntry(model, name, scored, loadAfterFit, peer);
       if (name === "flights-200k" && model !== "logistic_regression") {
         batch1[model] = batch1Entry(model, batch1Latency(scored.pipeline, data.test));
       }

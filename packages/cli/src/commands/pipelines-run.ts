@@ -139,6 +139,12 @@ async function runWithView(
     { executor: values.executor, queueUri: values["queue-uri"], maxParallel },
     context,
   );
+  if (executor.kind !== "local" && target.kind === "in-process") {
+    printLine(
+      context.stderr,
+      "note: the store is served on a loopback port while this runs, so only workers on this machine can log to it; give --tracking-uri http://… of a gyre server for workers elsewhere.",
+    );
+  }
   const { runPipeline } = await import("@gyre/pipelines");
   const view = new PipelineView(
     {

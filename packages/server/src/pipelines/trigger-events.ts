@@ -117,14 +117,15 @@ async function registryEvents(
   return events;
 }
 
-/** The monitoring domain's alerts table; absent until its migration (0006) exists. */
+/**
+ * Every row of the monitoring domain's `monitor_alerts` (0006) is one firing, whatever its state
+ * now: an alert that resolved before this poll still fired once and must start its run.
+ */
 async function alertEvents(db: Db, monitor: string | undefined, cursor: number): Promise<Event[]> {
   const filter = monitor === undefined ? sql`` : sql` and monitor_name = ${monitor}`;
-  const rows = await optionalTable(() =>
-    sql<{ id: number | string; monitor_name: string }>`select id, monitor_name from monitor_alerts
-      where id > ${cursor} and state = 'firing'${filter} order by id limit ${PAGE}`.execute(db),
-  );
-  return (rows?.rows ?? []).map((row) => ({
+  const rows = await sql<{ id: number | string; monitor_name: string }>`select id, monitor_name
+    from monitor_alerts where id > ${cursor}${filter} order by id limit ${PAGE}`.execute(db);
+  return rows.rows.map((row) => ({
     key: `alert:${row.id}`,
     cursor: Number(row.id),
     params: { trigger_alert_id: String(row.id), trigger_monitor: row.monitor_name },
@@ -132,20 +133,9 @@ async function alertEvents(db: Db, monitor: string | undefined, cursor: number):
 }
 
 async function maxAlertId(db: Db): Promise<number | undefined> {
-  const result = await optionalTable(() =>
-    sql<{ id: number | string | null }>`select max(id) as id from monitor_alerts`.execute(db),
+  const result = await sql<{ id: number | string | null }>`select max(id) as id from monitor_alerts`.execute(
+    db,
   );
-  const id = result?.rows[0]?.id;
+  const id = result.rows[0]?.id;
   return id === null || id === undefined ? undefined : Number(id);
-}
-
-/** Runs a query on a table that may not exist yet; a missing table reads as nothing. */
-async function optionalTable<T>(query: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await query();
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (/no such table|does not exist/i.test(message)) return undefined;
-    throw error;
-  }
 }

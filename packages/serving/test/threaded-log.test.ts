@@ -97,7 +97,7 @@ async function entries(): Promise<PredictionEntry[]> {
     },
     {
       ...base,
-      requestId: "d",
+      requestId: "d-é日本",
       model: "tensor",
       version: "4",
       arm: "shadow",

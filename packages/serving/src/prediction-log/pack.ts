@@ -12,7 +12,6 @@ export interface PackedBatch {
   readonly count: number;
   /** One per distinct (schema, model, version, arm) in the batch. */
   readonly contexts: readonly PackedContext[];
-  readonly ids: readonly string[];
   /** Output names, referred to by index. */
   readonly names: readonly string[];
   readonly nums: Float64Array;
@@ -61,7 +60,9 @@ export class PackBuilder {
   private at = 0;
   private nums = new Float64Array(4096);
   private n = 0;
-  private ids: string[] = [];
+  private entries = 0;
+  /** A Buffer over `bytes`, for writing request ids as UTF-8 without a string kept per entry. */
+  private text: Buffer | undefined;
   private strings: (readonly string[])[] = [];
   private shadows: NonNullable<PredictionEntry["shadow"]>[] = [];
   private names: string[] = [];
@@ -72,14 +73,15 @@ export class PackBuilder {
   constructor(private readonly schemas: WeakMap<InputSchema, LoggedSchema>) {}
 
   get count(): number {
-    return this.ids.length;
+    return this.entries;
   }
 
   add(entry: PredictionEntry): void {
     const { batch } = entry;
     const outputs = entry.prediction?.outputs;
-    let bytes = 0;
-    let numbers = 8;
+    // The request id's UTF-8 bytes (at most 3 per UTF-16 unit) go first.
+    let bytes = align8(entry.requestId.length * 3);
+    let numbers = 10;
     for (let f = 0; f < batch.data.length; f++) {
       bytes += byteSize(batch.data[f]!);
       numbers += 3 + batch.rowShapes[f]!.length;
@@ -92,8 +94,13 @@ export class PackBuilder {
     }
     this.reserve(bytes, numbers);
 
-    this.ids.push(entry.requestId);
+    this.entries++;
     const nums = this.nums;
+    this.text ??= Buffer.from(this.bytes);
+    const idBytes = this.text.write(entry.requestId, this.at, "utf8");
+    nums[this.n++] = this.at;
+    nums[this.n++] = idBytes;
+    this.at += align8(idBytes);
     nums[this.n++] = entry.receivedAt;
     nums[this.n++] = entry.latencyMs;
     nums[this.n++] = this.contextOf(entry);
@@ -120,9 +127,8 @@ export class PackBuilder {
   finish(): { batch: PackedBatch; transfer: ArrayBuffer[] } {
     // Handed over whole (a transfer moves, never copies); the next batch gets fresh buffers of the same size.
     const batch: PackedBatch = {
-      count: this.ids.length,
+      count: this.entries,
       contexts: this.contexts,
-      ids: this.ids,
       names: this.names,
       nums: this.nums,
       bytes: this.bytes,
@@ -131,10 +137,12 @@ export class PackBuilder {
     };
     this.bytes = new ArrayBuffer(this.bytes.byteLength);
     this.views = new Map();
+    this.text = undefined;
     this.at = 0;
     this.nums = new Float64Array(this.nums.length);
     this.n = 0;
-    this.ids = [];
+    this.entries = 0;
+    this.text = undefined;
     this.strings = [];
     this.shadows = [];
     this.names = [];
@@ -149,6 +157,7 @@ export class PackBuilder {
       new Uint8Array(grown).set(new Uint8Array(this.bytes, 0, this.at));
       this.bytes = grown;
       this.views = new Map();
+      this.text = undefined;
     }
     if (this.n + numbers > this.nums.length) {
       const grown = new Float64Array(Math.max(this.nums.length * 2, this.n + numbers));
@@ -250,7 +259,10 @@ export function unpackEntries(batch: PackedBatch): LoggedEntry[] {
     return shape;
   };
   const entries: LoggedEntry[] = [];
+  const text = Buffer.from(batch.bytes);
   for (let e = 0; e < batch.count; e++) {
+    const idAt = nums[i++]!;
+    const requestId = text.toString("utf8", idAt, idAt + nums[i++]!);
     const receivedAt = nums[i++]!;
     const latencyMs = nums[i++]!;
     const context = batch.contexts[nums[i++]!]!;
@@ -277,7 +289,7 @@ export function unpackEntries(batch: PackedBatch): LoggedEntry[] {
       outputs.push({ name, type, shape, data: tensor(batch, type, where, length) });
     }
     entries.push({
-      requestId: batch.ids[e]!,
+      requestId,
       receivedAt,
       model: context.model,
       version: context.version,

@@ -115,7 +115,10 @@ export function partitionBackward(
   return leftEnd - 1 - l;
 }
 
-/** Rows with bin <= splitBin (missing: per `missingGoesLeft`) first. Returns the first right position. */
+/**
+ * In place through a scratch buffer (the left count is not known in advance): rows with
+ * bin <= splitBin (missing: per `missingGoesLeft`) first. Returns the first right position.
+ */
 export function partitionByThreshold(
   rows: Uint32Array,
   scratch: Uint32Array,
@@ -130,15 +133,49 @@ export function partitionByThreshold(
   let l = start;
   let r = 0;
   const missingLeft = missingGoesLeft ? 1 : 0;
-  for (let i = start; i < end; i++) {
+  let i = start;
+  // Four rows per iteration, decided in int32 without branches (see partitionForward).
+  for (; i + 3 < end; i += 4) {
+    const row0 = rows[i]!;
+    const row1 = rows[i + 1]!;
+    const row2 = rows[i + 2]!;
+    const row3 = rows[i + 3]!;
+    const left0 = goesLeftOf(bins[base + row0]!, splitBin, missingBin, missingLeft);
+    const left1 = goesLeftOf(bins[base + row1]!, splitBin, missingBin, missingLeft);
+    const left2 = goesLeftOf(bins[base + row2]!, splitBin, missingBin, missingLeft);
+    const left3 = goesLeftOf(bins[base + row3]!, splitBin, missingBin, missingLeft);
+    rows[l] = row0;
+    scratch[r] = row0;
+    l += left0;
+    r += 1 - left0;
+    rows[l] = row1;
+    scratch[r] = row1;
+    l += left1;
+    r += 1 - left1;
+    rows[l] = row2;
+    scratch[r] = row2;
+    l += left2;
+    r += 1 - left2;
+    rows[l] = row3;
+    scratch[r] = row3;
+    l += left3;
+    r += 1 - left3;
+  }
+  for (; i < end; i++) {
     const row = rows[i]!;
-    const b = bins[base + row]!;
-    const left = b === missingBin ? missingLeft : b <= splitBin ? 1 : 0;
+    const left = goesLeftOf(bins[base + row]!, splitBin, missingBin, missingLeft);
     rows[l] = row;
     scratch[r] = row;
     l += left;
     r += 1 - left;
   }
-  for (let j = 0; j < r; j++) rows[l + j] = scratch[j]!;
+  rows.set(scratch.subarray(0, r), l);
   return l;
+}
+
+/** 1 when bin b goes left: b <= splitBin, or b is the missing bin and missing values go left. */
+function goesLeftOf(b: number, splitBin: number, missingBin: number, missingLeft: number): number {
+  const below = ((splitBin - b) >>> 31) ^ 1;
+  const missing = ((b ^ missingBin) - 1) >>> 31;
+  return below ^ ((below ^ missingLeft) & -missing);
 }

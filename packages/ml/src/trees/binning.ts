@@ -246,17 +246,21 @@ function binNumbers(values: Float64Array, thresholds: Float64Array, out: Uint8Ar
       hasMissing = true;
       continue;
     }
-    // Number of edges strictly below x: the first edge >= x.
-    let lo = 0;
-    let hi = thresholds.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (x <= thresholds[mid]!) hi = mid;
-      else lo = mid + 1;
-    }
-    out[i] = lo;
+    out[i] = binOfValue(thresholds, x);
   }
   return hasMissing;
+}
+
+/** The bin of a non-missing value: the number of edges strictly below it (the first edge >= x). */
+export function binOfValue(thresholds: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = thresholds.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (x <= thresholds[mid]!) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 function categoricalBins(

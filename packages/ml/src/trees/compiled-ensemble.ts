@@ -1,5 +1,5 @@
 import type { Frame } from "../frame/frame.js";
-import type { BinMapper } from "./binning.js";
+import { type BinMapper, binOfValue } from "./binning.js";
 import { rowMajorFeatures } from "./feature-schema.js";
 import { goesLeft } from "./flat-tree.js";
 import type { TreeEnsemble } from "./tree-ensemble.js";
@@ -112,15 +112,7 @@ function binRow(
       out[at + f] = MISSING;
       continue;
     }
-    // The number of edges strictly below v.
-    let lo = 0;
-    let hi = e.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (v <= e[mid]!) hi = mid;
-      else lo = mid + 1;
-    }
-    out[at + f] = lo;
+    out[at + f] = binOfValue(e, v);
   }
 }
 

@@ -22,12 +22,12 @@ export type { DeploymentPeers, PeerTarget } from "./deployments/engine.js";
 export { SERVING_PREFIX } from "./deployments/mount.js";
 export type { ResolvedSpec } from "./deployments/resolve.js";
 export type { FeatureServices } from "./features/services.js";
+export { allRoutes, type GyreServices } from "./http/app.js";
+export { openApiDocument } from "./http/openapi.js";
 export { CHECKPOINT_FILE, type IngestResult, ingestJsonlLog } from "./monitoring/index.js";
 export type { AlertCallback, AlertEvent } from "./monitoring/notifier.js";
 export type { MonitoringServices } from "./monitoring/services.js";
 export { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER } from "./monitoring/webhooks.js";
-export { allRoutes, type GyreServices } from "./http/app.js";
-export { openApiDocument } from "./http/openapi.js";
 export {
   isModelUri,
   isRunsUri,

@@ -161,15 +161,17 @@ describe.each(backends)("prepared statements on $name", (backend) => {
     expect(plain.rows).toEqual([{ name: "second" }]);
   });
 
-  it.runIf(backend.name === "postgres")("is a named statement on PostgreSQL", async () => {
-    // Sequential use takes the same idle pool connection back, where the statement now lives.
-    await namesOf.rows(database.db, { ids: ["a1"], minStart: 0 }, 1);
-    const { rows } = await sql<{ name: string; statement: string }>`select name, statement
+  // Only PostgreSQL has named statements: the test exists there alone rather than being skipped.
+  if (backend.name === "postgres")
+    it("is a named statement on PostgreSQL", async () => {
+      // Sequential use takes the same idle pool connection back, where the statement now lives.
+      await namesOf.rows(database.db, { ids: ["a1"], minStart: 0 }, 1);
+      const { rows } = await sql<{ name: string; statement: string }>`select name, statement
       from pg_prepared_statements where statement like ${"%gyre:array-rows%"}`.execute(database.db);
-    expect(rows.length).toBeGreaterThan(0);
-    expect(rows.every((row) => /^gyre_[0-9a-f]{24}$/.test(row.name))).toBe(true);
-    expect(rows.every((row) => row.statement.startsWith(SQL_HINTS.prepared))).toBe(true);
-  });
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.every((row) => /^gyre_[0-9a-f]{24}$/.test(row.name))).toBe(true);
+      expect(rows.every((row) => row.statement.startsWith(SQL_HINTS.prepared))).toBe(true);
+    });
 
   it("refuses a builder that inlines a placeholder into the SQL text", async () => {
     const inlined = new Prepared<{ name: string }>((db, $) =>

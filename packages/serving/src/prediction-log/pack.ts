@@ -56,7 +56,7 @@ type TypedArrayClass = (new (buffer: ArrayBuffer) => Copyable) & { readonly BYTE
 export class PackBuilder {
   private bytes = new ArrayBuffer(64 * 1024);
   /** One view per element type over `bytes`: a tensor is copied with one `set`. */
-  private views = new Map<Function, Copyable>();
+  private views = new Map<TypedArrayClass, Copyable>();
   private at = 0;
   private nums = new Float64Array(4096);
   private n = 0;

@@ -7,11 +7,14 @@
  *     JOIN of the same files (the floor), each in its own process, alternated --repeat times; the
  *     best wall time and the least CPU time of each (CPU is steadier on a shared machine).
  * (2) Online retrieval of 1 entity × 50 features (5 views × 10) over HTTP on loopback at 50
- *     connections for --seconds, p50/p99/req/s, for the SQLite and the Redis online store.
+ *     connections for --seconds, p50/p99/req/s and server CPU µs per request, for the SQLite and
+ *     the Redis online store; then the same load against a bare Fastify POST route answering a
+ *     constant of the same size (the floor), so server_cpu_ratio_to_floor is a same-run ratio.
  * (3) Materialization rows/s of those views (--online-entities × --rows-per-entity rows each).
  *
  * Options: --entities N --rows N --keys N --seed N --repeat N --ttl-days N
  *          --online-entities N --rows-per-entity N --seconds S --redis URL|off --skip-pit
+ *          --server-flag FLAG (repeatable: node flags for the server child, e.g. --cpu-prof)
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -68,6 +71,7 @@ async function main(): Promise<void> {
       seconds: { type: "string", default: "10" },
       redis: { type: "string", default: "redis://127.0.0.1:6379" },
       "skip-pit": { type: "boolean", default: false },
+      "server-flag": { type: "string", multiple: true, default: [] },
     },
     strict: false, // bench/run.mjs passes every benchmark the same arguments
   });
@@ -138,10 +142,11 @@ async function main(): Promise<void> {
           entities,
           rowsPerEntity,
           seconds: n("seconds"),
+          serverFlags: (values["server-flag"] ?? []) as string[],
         });
         const o = online[name] as OnlineFigures;
         log(
-          `${name}: ${o.requests_per_s} req/s, p50 ${o.p50_ms} ms, p99 ${o.p99_ms} ms; materialize ${o.materialize.rows_per_s} rows/s`,
+          `${name}: ${o.requests_per_s} req/s, p50 ${o.p50_ms} ms, p99 ${o.p99_ms} ms, server ${o.server_cpu_us_per_request} µs CPU/request (floor ${o.floor.server_cpu_us_per_request}: ${o.server_cpu_ratio_to_floor}×); materialize ${o.materialize.rows_per_s} rows/s`,
         );
       } catch (error) {
         online[name] = { error: (error as Error).message };

@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { Gyre } from "@gyre/sdk";
 import { httpRequests } from "../serving/bodies.js";
 import { type Figures, measure } from "../serving/measure.js";
@@ -15,11 +18,46 @@ export interface OnlineFigures extends Figures {
   };
   /** One request, checked once: every value PRESENT. */
   features_per_request: number;
+  /** The same load against a bare Fastify POST route answering a constant of the same size. */
+  floor: Figures;
+  /** Gyre's server CPU per request over the floor's, measured in the same run. */
+  server_cpu_ratio_to_floor: number;
+}
+
+const FLOOR_SERVER = fileURLToPath(new URL("./floor-server.js", import.meta.url));
+
+/** The floor server answering `answer`; resolves once it prints its port. */
+function startFloor(dir: string, answer: string): Promise<ServerProcess> {
+  const file = path.join(dir, "floor-answer.json");
+  writeFileSync(file, answer);
+  const child = spawn(process.execPath, [FLOOR_SERVER, file], { stdio: ["ignore", "pipe", "inherit"] });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+  let stdout = "";
+  return new Promise((resolve, reject) => {
+    void exited.then((code) => reject(new Error(`floor server exited with ${code}`)));
+    child.stdout?.on("data", (chunk) => {
+      stdout += chunk;
+      const match = /^(\d+)$/m.exec(stdout);
+      if (!match) return;
+      const port = Number(match[1]);
+      resolve({
+        pid: child.pid!,
+        url: `http://127.0.0.1:${port}`,
+        port,
+        output: () => ({ stdout, stderr: "" }),
+        async stop() {
+          child.kill("SIGTERM");
+          return exited;
+        },
+      });
+    });
+  });
 }
 
 /** `gyre server` on a free port with the given online store; resolves once it listens. */
-function startServer(dir: string, onlineStore: string): Promise<ServerProcess> {
+function startServer(dir: string, onlineStore: string, flags: readonly string[]): Promise<ServerProcess> {
   const args = [
+    ...flags,
     GYRE_MAIN,
     "server",
     "--port",
@@ -79,8 +117,10 @@ export async function onlineBenchmark(options: {
   entities: number;
   rowsPerEntity: number;
   seconds: number;
+  /** Node flags for the server child (e.g. --cpu-prof). */
+  serverFlags: readonly string[];
 }): Promise<OnlineFigures> {
-  const server = await startServer(options.dir, options.onlineStore);
+  const server = await startServer(options.dir, options.onlineStore, options.serverFlags);
   try {
     const gyre = new Gyre({ trackingUri: server.url, maxRetries: 0 });
     await gyre.features.apply({
@@ -111,12 +151,20 @@ export async function onlineBenchmark(options: {
     const bodies = Array.from({ length: 1000 }, (_, i) =>
       JSON.stringify({ entities: [{ driver_id: (i * 7919) % options.entities }], feature_service: "all" }),
     );
-    const { figures } = await measure(server, {
-      requests: httpRequests("/api/2.0/gyre/features/online", bodies),
-      durationMs: options.seconds * 1000,
-    });
+    const requests = httpRequests("/api/2.0/gyre/features/online", bodies);
+    const { figures } = await measure(server, { requests, durationMs: options.seconds * 1000 });
+    const floorServer = await startFloor(options.dir, JSON.stringify(check));
+    let floor: Figures;
+    try {
+      floor = (await measure(floorServer, { requests, durationMs: options.seconds * 1000 })).figures;
+    } finally {
+      await floorServer.stop();
+    }
     return {
       ...figures,
+      floor,
+      server_cpu_ratio_to_floor:
+        Math.round((figures.server_cpu_us_per_request / floor.server_cpu_us_per_request) * 100) / 100,
       features_per_request: statuses.length,
       materialize: {
         seconds: Math.round(seconds * 100) / 100,

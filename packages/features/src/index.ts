@@ -24,6 +24,7 @@ export { openOnlineStore } from "./online/open.js";
 export {
   checkEntityRows,
   getOnlineFeatures,
+  getOnlineFeaturesText,
   type OnlineResponse,
   type OnlineResult,
   type Transformation,

@@ -75,6 +75,12 @@ interface Plan {
     output?: string;
   }[];
   readonly inputs: ReadonlyMap<string, readonly { name: string; view: number; feature: number }[]>;
+  /** JSON text pieces: the answer's head, and `"name":` per output and per view (comma-led after the first). */
+  readonly text: {
+    readonly head: string;
+    readonly outputs: readonly string[];
+    readonly views: readonly string[];
+  };
 }
 
 const plans = new WeakMap<FeatureSelection, Plan>();
@@ -113,23 +119,34 @@ function planOf(selection: FeatureSelection): Plan {
         : { name: o.output, ...slot(o.view, o.field.name) },
     ),
     inputs,
+    text: {
+      head: `{"feature_names":${JSON.stringify(selection.outputs.map((o) => o.output))},"results":[`,
+      outputs: selection.outputs.map((o, i) => `${i > 0 ? "," : ""}${JSON.stringify(o.output)}:`),
+      views: selection.views.map((s, i) => `${i > 0 ? "," : ""}${JSON.stringify(s.view.def.name)}:`),
+    },
   };
   plans.set(selection, plan);
   return plan;
 }
 
+/** Per entity row: per view the record's event time (undefined = none) and per feature a value and status. */
+interface ResolvedRow {
+  readonly times: (number | undefined)[];
+  readonly values: FeatureValue[][];
+  readonly statuses: FeatureStatus[][];
+}
+
 /**
- * Online retrieval: one store round trip for every view and row, then per value a status —
- * MISSING (never materialized, unknown key, feature not written), EXPIRED (event time before
- * now − ttl: the offline rule, so training and serving agree; the value is withheld, as offline)
- * or PRESENT — and the transformations run on the result.
+ * One store round trip for every view and row, then per value a status — MISSING (never
+ * materialized, unknown key, feature not written), EXPIRED (event time before now − ttl: the
+ * offline rule, so training and serving agree; the value is withheld, as offline) or PRESENT.
  */
-export async function getOnlineFeatures(
+async function resolveRows(
   store: OnlineStore,
   selection: FeatureSelection,
   rows: readonly Record<string, unknown>[],
   options: { now: number; transformations: ReadonlyMap<string, Transformation> },
-): Promise<OnlineResponse> {
+): Promise<{ plan: Plan; resolved: ResolvedRow[] }> {
   checkEntityRows(selection, rows);
   const plan = planOf(selection);
   for (const t of selection.onDemand) {
@@ -143,9 +160,9 @@ export async function getOnlineFeatures(
     features: v.features,
   }));
   const records = await store.read(reads);
-  const results: OnlineResult[] = [];
+  const resolved: ResolvedRow[] = [];
   for (let r = 0; r < rows.length; r++) {
-    const times: Record<string, string | null> = {};
+    const times: (number | undefined)[] = [];
     // Per view, per feature: value and status (outputs and transformation inputs alike).
     const slotValues: FeatureValue[][] = [];
     const slotStatuses: FeatureStatus[][] = [];
@@ -153,7 +170,7 @@ export async function getOnlineFeatures(
       const view = plan.views[v]!;
       const record = records[v]![r];
       const expired = record !== undefined && view.ttlMs > 0 && record.eventTime < options.now - view.ttlMs;
-      times[view.name] = record === undefined ? null : isoOfMillis(record.eventTime);
+      times.push(record?.eventTime);
       const values: FeatureValue[] = new Array(view.features.length);
       const statuses: FeatureStatus[] = new Array(view.features.length);
       for (let f = 0; f < view.features.length; f++) {
@@ -171,6 +188,30 @@ export async function getOnlineFeatures(
       }
       slotValues.push(values);
       slotStatuses.push(statuses);
+    }
+    resolved.push({ times, values: slotValues, statuses: slotStatuses });
+  }
+  return { plan, resolved };
+}
+
+/**
+ * Online retrieval: the values and statuses of resolveRows, and the transformations run on them
+ * (with the request fields of their row).
+ */
+export async function getOnlineFeatures(
+  store: OnlineStore,
+  selection: FeatureSelection,
+  rows: readonly Record<string, unknown>[],
+  options: { now: number; transformations: ReadonlyMap<string, Transformation> },
+): Promise<OnlineResponse> {
+  const { plan, resolved } = await resolveRows(store, selection, rows, options);
+  const results: OnlineResult[] = [];
+  for (let r = 0; r < rows.length; r++) {
+    const { times: eventTimes, values: slotValues, statuses: slotStatuses } = resolved[r]!;
+    const times: Record<string, string | null> = {};
+    for (let v = 0; v < plan.views.length; v++) {
+      const time = eventTimes[v];
+      times[plan.views[v]!.name] = time === undefined ? null : isoOfMillis(time);
     }
     const computed = new Map<string, Record<string, FeatureValue | undefined>>();
     for (const t of selection.onDemand) {
@@ -198,4 +239,49 @@ export async function getOnlineFeatures(
     results.push({ values, statuses, event_timestamps: times });
   }
   return { feature_names: selection.outputs.map((o) => o.output), results };
+}
+
+/** A value as JSON text, exactly as JSON.stringify writes it. */
+function jsonOf(value: FeatureValue): string {
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : "null";
+  return value === null ? "null" : JSON.stringify(value);
+}
+
+/**
+ * The same answer as `JSON.stringify(await getOnlineFeatures(...))`, written as text from the
+ * selection's precomputed pieces (field names quoted once per selection): the HTTP route sends it
+ * as is. Selections with transformations take the object path (their outputs are the function's).
+ */
+export async function getOnlineFeaturesText(
+  store: OnlineStore,
+  selection: FeatureSelection,
+  rows: readonly Record<string, unknown>[],
+  options: { now: number; transformations: ReadonlyMap<string, Transformation> },
+): Promise<string> {
+  if (selection.onDemand.length > 0) {
+    return JSON.stringify(await getOnlineFeatures(store, selection, rows, options));
+  }
+  const { plan, resolved } = await resolveRows(store, selection, rows, options);
+  const text = plan.text;
+  let out = text.head;
+  for (let r = 0; r < resolved.length; r++) {
+    const row = resolved[r]!;
+    out += r === 0 ? '{"values":{' : ',{"values":{';
+    for (let o = 0; o < plan.outputs.length; o++) {
+      const slot = plan.outputs[o]!;
+      out += text.outputs[o]! + jsonOf(row.values[slot.view]![slot.feature]!);
+    }
+    out += '},"statuses":{';
+    for (let o = 0; o < plan.outputs.length; o++) {
+      const slot = plan.outputs[o]!;
+      out += `${text.outputs[o]!}"${row.statuses[slot.view]![slot.feature]!}"`;
+    }
+    out += '},"event_timestamps":{';
+    for (let v = 0; v < plan.views.length; v++) {
+      const time = row.times[v];
+      out += text.views[v]! + (time === undefined ? "null" : `"${isoOfMillis(time)}"`);
+    }
+    out += "}}";
+  }
+  return `${out}]}`;
 }

@@ -69,7 +69,7 @@ function hasBody(request: FastifyRequest): boolean {
  * string (old clients do `curl -X GET --data '{...}'`); other methods take the JSON body, where a
  * missing body means `{}`.
  */
-async function payloadOf(request: FastifyRequest): Promise<unknown> {
+export async function payloadOf(request: FastifyRequest): Promise<unknown> {
   const body = request.body;
   if (body === UNSUPPORTED_BODY) throw new GyreError("INVALID_PARAMETER_VALUE", CONTENT_TYPE_ERROR);
   if (request.method === "GET") {
@@ -81,6 +81,11 @@ async function payloadOf(request: FastifyRequest): Promise<unknown> {
     throw new GyreError("INVALID_PARAMETER_VALUE", CONTENT_TYPE_ERROR);
   }
   return body ?? {};
+}
+
+/** Whether the JSON parser cleared this body of NUL characters (see parseRequest's nulFree). */
+export function isNulFreeBody(payload: unknown): boolean {
+  return typeof payload === "object" && payload !== null && NUL_FREE_BODIES.has(payload);
 }
 
 function isJson(request: FastifyRequest): boolean {

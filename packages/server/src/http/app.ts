@@ -12,6 +12,7 @@ import {
 import Fastify, { type FastifyInstance } from "fastify";
 import type { DatasetServices } from "../datasets/services.js";
 import type { DeploymentService } from "../deployments/service.js";
+import { registerOnlineRoute } from "../features/online.js";
 import type { FeatureServices } from "../features/services.js";
 import { monitoringHandlers } from "../monitoring/handlers.js";
 import type { MonitoringService } from "../monitoring/service.js";
@@ -187,9 +188,14 @@ export async function buildApp(services: GyreServices, options: AppOptions): Pro
   await app.register(async (scope) =>
     registerJsonRoutes(scope, deployments.deploymentRoutes, deploymentHandlers(services.deployments), ajax),
   );
-  await app.register(async (scope) =>
-    registerJsonRoutes(scope, features.featureRoutes, featureHandlers(services.features), ajax),
-  );
+  await app.register(async (scope) => {
+    // Online reads: a dedicated route (hand-checked plain requests, JSON text answers).
+    const routes: readonly (typeof features.featureRoutes)[number][] = features.featureRoutes.filter(
+      (r) => r !== features.getOnlineFeatures,
+    );
+    registerJsonRoutes<typeof routes>(scope, routes, featureHandlers(services.features), ajax);
+    registerOnlineRoute(scope, services.features.online, ajax);
+  });
   await app.register(async (scope) =>
     registerJsonRoutes(scope, pipelines.pipelineRoutes, pipelineHandlers(services.pipelines), ajax),
   );

@@ -12,6 +12,7 @@ import {
   type OnlineStore,
   openOnlineStore,
 } from "../src/index.js";
+import { payloadFields } from "../src/online/sqlite.js";
 
 /**
  * The HTTP route sends getOnlineFeaturesText's text as is: it must be exactly
@@ -121,5 +122,17 @@ describe("online answers as text", () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe("SQLite payload fields as JSON text", () => {
+  it("splits any flat payload into each field's JSON.stringify text, without parsing", () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), value), (values) => {
+        const expected = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, JSON.stringify(v)]));
+        expect({ ...payloadFields(JSON.stringify(values)) }).toEqual(expected);
+      }),
+      { numRuns: 500, seed: 7 },
+    );
   });
 });

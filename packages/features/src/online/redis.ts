@@ -1,11 +1,12 @@
-import type { FeatureValue } from "@gyre/core";
 import { Redis } from "ioredis";
 import {
   NO_CREATED_TIME,
+  type OnlineJsonRecord,
   type OnlineRead,
   type OnlineRecord,
   type OnlineRow,
   type OnlineStore,
+  parsedRecords,
 } from "./store.js";
 
 /**
@@ -123,6 +124,10 @@ export class RedisOnlineStore implements OnlineStore {
   }
 
   async read(reads: readonly OnlineRead[]): Promise<(OnlineRecord | undefined)[][]> {
+    return parsedRecords(reads, await this.readJson(reads));
+  }
+
+  async readJson(reads: readonly OnlineRead[]): Promise<(OnlineJsonRecord | undefined)[][]> {
     // One script call for every (view, key): one command to encode and answer, not one per hash.
     const keys: string[] = [];
     const args: (string | number)[] = [];
@@ -139,13 +144,9 @@ export class RedisOnlineStore implements OnlineStore {
         const list = answers[i++]!;
         // Lua's false (a missing field) reaches the client as a nil: null.
         if (list[0] === null || list[0] === undefined) return undefined;
-        const values: Record<string, FeatureValue | undefined> = {};
-        for (let f = 0; f < r.features.length; f++) {
-          const text = list[f + 1];
-          values[r.features[f]!] =
-            text === null || text === undefined ? undefined : (JSON.parse(text) as FeatureValue);
-        }
-        return { eventTime: Number(list[0]), values };
+        const texts: (string | undefined)[] = new Array(r.features.length);
+        for (let f = 0; f < r.features.length; f++) texts[f] = list[f + 1] ?? undefined;
+        return { eventTime: Number(list[0]), texts };
       }),
     );
   }

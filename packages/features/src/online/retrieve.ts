@@ -129,17 +129,27 @@ function planOf(selection: FeatureSelection): Plan {
   return plan;
 }
 
-/** Per entity row: per view the record's event time (undefined = none) and per feature a value and status. */
+/**
+ * Per entity row: per view the record's event time (undefined = none) and per feature the
+ * answer's JSON text ("null" unless PRESENT) and status.
+ */
 interface ResolvedRow {
   readonly times: (number | undefined)[];
-  readonly values: FeatureValue[][];
+  readonly texts: string[][];
   readonly statuses: FeatureStatus[][];
+}
+
+/** A stored timestamp (epoch ms as JSON) as the answer's JSON text: the ISO string. */
+function timestampText(text: string): string {
+  const c = text.charCodeAt(0);
+  return (c >= 48 && c <= 57) || c === 45 ? `"${isoOfMillis(Number(text))}"` : text;
 }
 
 /**
  * One store round trip for every view and row, then per value a status — MISSING (never
  * materialized, unknown key, feature not written), EXPIRED (event time before now − ttl: the
  * offline rule, so training and serving agree; the value is withheld, as offline) or PRESENT.
+ * Values stay the JSON text the store holds (numbers are neither parsed nor formatted again).
  */
 async function resolveRows(
   store: OnlineStore,
@@ -159,37 +169,37 @@ async function resolveRows(
     keys: rows.map((row) => encodeKey(v.keys.map((k) => row[k] as KeyValue))),
     features: v.features,
   }));
-  const records = await store.read(reads);
+  const records = await store.readJson(reads);
   const resolved: ResolvedRow[] = [];
   for (let r = 0; r < rows.length; r++) {
     const times: (number | undefined)[] = [];
     // Per view, per feature: value and status (outputs and transformation inputs alike).
-    const slotValues: FeatureValue[][] = [];
+    const slotTexts: string[][] = [];
     const slotStatuses: FeatureStatus[][] = [];
     for (let v = 0; v < plan.views.length; v++) {
       const view = plan.views[v]!;
       const record = records[v]![r];
       const expired = record !== undefined && view.ttlMs > 0 && record.eventTime < options.now - view.ttlMs;
       times.push(record?.eventTime);
-      const values: FeatureValue[] = new Array(view.features.length);
+      const texts: string[] = new Array(view.features.length);
       const statuses: FeatureStatus[] = new Array(view.features.length);
       for (let f = 0; f < view.features.length; f++) {
-        const stored = record?.values[view.features[f]!];
+        const stored = record?.texts[f];
         if (stored === undefined) {
-          values[f] = null;
+          texts[f] = "null";
           statuses[f] = "MISSING";
         } else if (expired) {
-          values[f] = null;
+          texts[f] = "null";
           statuses[f] = "EXPIRED";
         } else {
-          values[f] = view.timestamp[f] && typeof stored === "number" ? isoOfMillis(stored) : stored;
+          texts[f] = view.timestamp[f] ? timestampText(stored) : stored;
           statuses[f] = "PRESENT";
         }
       }
-      slotValues.push(values);
+      slotTexts.push(texts);
       slotStatuses.push(statuses);
     }
-    resolved.push({ times, values: slotValues, statuses: slotStatuses });
+    resolved.push({ times, texts: slotTexts, statuses: slotStatuses });
   }
   return { plan, resolved };
 }
@@ -207,7 +217,9 @@ export async function getOnlineFeatures(
   const { plan, resolved } = await resolveRows(store, selection, rows, options);
   const results: OnlineResult[] = [];
   for (let r = 0; r < rows.length; r++) {
-    const { times: eventTimes, values: slotValues, statuses: slotStatuses } = resolved[r]!;
+    const { times: eventTimes, texts: slotTexts, statuses: slotStatuses } = resolved[r]!;
+    const slotValue = (view: number, feature: number) =>
+      JSON.parse(slotTexts[view]![feature]!) as FeatureValue;
     const times: Record<string, string | null> = {};
     for (let v = 0; v < plan.views.length; v++) {
       const time = eventTimes[v];
@@ -217,8 +229,7 @@ export async function getOnlineFeatures(
     for (const t of selection.onDemand) {
       const input: Record<string, FeatureValue> = {};
       for (const i of plan.inputs.get(t.name)!) {
-        input[i.name] =
-          slotStatuses[i.view]![i.feature] === "PRESENT" ? slotValues[i.view]![i.feature]! : null;
+        input[i.name] = slotStatuses[i.view]![i.feature] === "PRESENT" ? slotValue(i.view, i.feature) : null;
       }
       for (const field of t.request)
         input[field.name] = (rows[r]![field.name] as FeatureValue | undefined) ?? null;
@@ -232,19 +243,13 @@ export async function getOnlineFeatures(
         values[out.name] = value ?? null;
         statuses[out.name] = value === undefined || value === null ? "MISSING" : "PRESENT";
       } else {
-        values[out.name] = slotValues[out.view]![out.feature]!;
+        values[out.name] = slotValue(out.view, out.feature);
         statuses[out.name] = slotStatuses[out.view]![out.feature]!;
       }
     }
     results.push({ values, statuses, event_timestamps: times });
   }
   return { feature_names: selection.outputs.map((o) => o.output), results };
-}
-
-/** A value as JSON text, exactly as JSON.stringify writes it. */
-function jsonOf(value: FeatureValue): string {
-  if (typeof value === "number") return Number.isFinite(value) ? String(value) : "null";
-  return value === null ? "null" : JSON.stringify(value);
 }
 
 /**
@@ -269,7 +274,7 @@ export async function getOnlineFeaturesText(
     out += r === 0 ? '{"values":{' : ',{"values":{';
     for (let o = 0; o < plan.outputs.length; o++) {
       const slot = plan.outputs[o]!;
-      out += text.outputs[o]! + jsonOf(row.values[slot.view]![slot.feature]!);
+      out += text.outputs[o]! + row.texts[slot.view]![slot.feature]!;
     }
     out += '},"statuses":{';
     for (let o = 0; o < plan.outputs.length; o++) {

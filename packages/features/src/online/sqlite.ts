@@ -1,24 +1,55 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { FeatureValue } from "@gyre/core";
 import Database from "better-sqlite3";
 import {
   NO_CREATED_TIME,
+  type OnlineJsonRecord,
   type OnlineRead,
   type OnlineRecord,
   type OnlineRow,
   type OnlineStore,
+  parsedRecords,
 } from "./store.js";
 
 /** Beyond this many (view, key) combinations a read goes key by key in one transaction. */
 const MAX_PAIRS_PER_STATEMENT = 256;
 
-/** A stored row's event time and the requested features of its JSON payload. */
-function recordOf(row: [number, string], features: readonly string[]): OnlineRecord {
-  const stored = JSON.parse(row[1]) as Record<string, FeatureValue>;
-  const values: Record<string, FeatureValue | undefined> = {};
-  for (const f of features) values[f] = stored[f];
-  return { eventTime: row[0], values };
+/**
+ * The top-level fields of a payload as JSON texts, without parsing the values: payloads are
+ * JSON.stringify of a flat object of scalars (no whitespace), so a field's text runs to the next
+ * ',' or '}' outside a string.
+ */
+export function payloadFields(text: string): Record<string, string> {
+  const fields: Record<string, string> = Object.create(null);
+  let i = 1;
+  while (text.charCodeAt(i) === 34 /* '"' */) {
+    const keyEnd = stringEnd(text, i);
+    const raw = text.slice(i + 1, keyEnd - 1);
+    const key = raw.includes("\\") ? (JSON.parse(text.slice(i, keyEnd)) as string) : raw;
+    const start = keyEnd + 1; // past ':'
+    let end: number;
+    if (text.charCodeAt(start) === 34) end = stringEnd(text, start);
+    else {
+      end = start;
+      for (let c = text.charCodeAt(end); c !== 44 && c !== 125; c = text.charCodeAt(++end));
+    }
+    fields[key] = text.slice(start, end);
+    i = text.charCodeAt(end) === 44 /* ',' */ ? end + 1 : end;
+  }
+  return fields;
+}
+
+/** The index just past the JSON string starting at `start` (its opening quote). */
+function stringEnd(text: string, start: number): number {
+  let i = start + 1;
+  for (let c = text.charCodeAt(i); c !== 34; c = text.charCodeAt(i)) i += c === 92 /* '\\' */ ? 2 : 1;
+  return i + 1;
+}
+
+/** A stored row's event time and the requested features' JSON texts. */
+function recordOf(row: [number, string], features: readonly string[]): OnlineJsonRecord {
+  const fields = payloadFields(row[1]);
+  return { eventTime: row[0], texts: features.map((f) => fields[f]) };
 }
 
 /**
@@ -35,7 +66,7 @@ export class SqliteOnlineStore implements OnlineStore {
   private readonly writeBatch: (view: string, rows: readonly OnlineRow[]) => void;
   /** One prepared multi-key lookup per (view count, key count). */
   private readonly lookups = new Map<number, Database.Statement>();
-  private readonly readTogether: (reads: readonly OnlineRead[]) => (OnlineRecord | undefined)[][];
+  private readonly readTogether: (reads: readonly OnlineRead[]) => (OnlineJsonRecord | undefined)[][];
 
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -82,6 +113,10 @@ export class SqliteOnlineStore implements OnlineStore {
   }
 
   async read(reads: readonly OnlineRead[]): Promise<(OnlineRecord | undefined)[][]> {
+    return parsedRecords(reads, await this.readJson(reads));
+  }
+
+  async readJson(reads: readonly OnlineRead[]): Promise<(OnlineJsonRecord | undefined)[][]> {
     const views = new Set<string>();
     const keys = new Set<string>();
     for (const r of reads) {
@@ -121,7 +156,7 @@ export class SqliteOnlineStore implements OnlineStore {
     return statement;
   }
 
-  private readEach(reads: readonly OnlineRead[]): (OnlineRecord | undefined)[][] {
+  private readEach(reads: readonly OnlineRead[]): (OnlineJsonRecord | undefined)[][] {
     return reads.map((r) =>
       r.keys.map((key) => {
         const row = this.select.get(r.view, key) as [number, string] | undefined;

@@ -25,6 +25,31 @@ export interface OnlineRecord {
   readonly values: Readonly<Record<string, FeatureValue | undefined>>;
 }
 
+/** A stored row as read back with each requested feature's JSON text, in the read's order (undefined = never written). */
+export interface OnlineJsonRecord {
+  readonly eventTime: number;
+  readonly texts: readonly (string | undefined)[];
+}
+
+/** read() from readJson(): each text parsed (the stores keep every value as JSON text). */
+export function parsedRecords(
+  reads: readonly OnlineRead[],
+  records: readonly (OnlineJsonRecord | undefined)[][],
+): (OnlineRecord | undefined)[][] {
+  return records.map((list, r) =>
+    list.map((record) => {
+      if (record === undefined) return undefined;
+      const values: Record<string, FeatureValue | undefined> = {};
+      const features = reads[r]!.features;
+      for (let f = 0; f < features.length; f++) {
+        const text = record.texts[f];
+        values[features[f]!] = text === undefined ? undefined : (JSON.parse(text) as FeatureValue);
+      }
+      return { eventTime: record.eventTime, values };
+    }),
+  );
+}
+
 /**
  * The online store: the latest row per (view, entity key). Writes are newer-wins — a row replaces
  * the stored one only when its (event time, created time) is not older — so re-running a window,
@@ -37,6 +62,8 @@ export interface OnlineStore {
   write(view: string, rows: readonly OnlineRow[]): Promise<void>;
   /** For each read, for each of its keys, the record or undefined. */
   read(reads: readonly OnlineRead[]): Promise<(OnlineRecord | undefined)[][]>;
+  /** As read, with each value as its stored JSON text (no parse: the HTTP answer copies it). */
+  readJson(reads: readonly OnlineRead[]): Promise<(OnlineJsonRecord | undefined)[][]>;
   /** Drops every value of a view (the view was removed from the registry). */
   dropView(view: string): Promise<void>;
   close(): Promise<void>;

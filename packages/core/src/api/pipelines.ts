@@ -11,6 +11,12 @@ import { int64, requiredString } from "./wire.js";
 const BASE = "/api/2.0/gyre/pipelines";
 const TAG = "Pipelines";
 
+/** An optional page size from 1 to `max` (the same rule and message on every list route here). */
+function maxResults(max: number) {
+  const rule = `max_results is from 1 to ${max}`;
+  return int64().pipe(z.number().int().min(1, rule).max(max, rule)).optional();
+}
+
 export const PIPELINE_RUN_STATUSES = ["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"] as const;
 export type PipelineRunStatus = (typeof PIPELINE_RUN_STATUSES)[number];
 export const PIPELINE_STEP_STATUSES = [
@@ -115,11 +121,7 @@ export const listPipelineRuns = defineRoute({
   request: z.object({
     name: z.string().optional(),
     status: z.enum(PIPELINE_RUN_STATUSES).optional(),
-    max_results: int64()
-      .pipe(
-        z.number().int().min(1, "max_results is from 1 to 1000").max(1000, "max_results is from 1 to 1000"),
-      )
-      .optional(),
+    max_results: maxResults(1000),
   }),
   response: z.object({ pipeline_runs: z.array(PipelineRun).optional() }),
 });
@@ -210,15 +212,7 @@ export const getPipelineLogs = defineRoute({
     ...runId,
     step: z.string().optional(),
     after: int64().optional(),
-    max_results: int64()
-      .pipe(
-        z
-          .number()
-          .int()
-          .min(1, "max_results is from 1 to 10000")
-          .max(10_000, "max_results is from 1 to 10000"),
-      )
-      .optional(),
+    max_results: maxResults(10_000),
   }),
   response: z.object({ lines: z.array(PipelineLogLine).optional() }),
 });

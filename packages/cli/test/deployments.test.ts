@@ -1,12 +1,15 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGyre, type Gyre } from "../../server/src/index.js";
-import { type ScratchStore, scratchSqliteStore } from "../../server/src/testing/index.js";
-import { writeModelDir } from "../../serving/src/index.js";
-import { onnx } from "../../serving/test/support/models.js";
-import { versionGraph } from "../../serving/test/support/versions.js";
+import type { Gyre } from "../../server/src/index.js";
+import {
+  postJson,
+  type ScratchStore,
+  scratchSqliteStore,
+  startServingGyre,
+} from "../../server/src/testing/index.js";
+import { registerVersionOn } from "../../serving/test/support/versions.js";
 import { gyreCli } from "./support/spawn-cli.js";
 
 /** `gyre deployments …` against a running `gyre server` (remote) and the embedded store (in-process). */
@@ -18,47 +21,16 @@ describe("gyre deployments", () => {
   const cli = (...args: string[]) =>
     gyreCli(["deployments", ...args, "--tracking-uri", url], { GYRE_HOME: home });
 
-  const registerVersion = async (version: string) => {
-    const dir = await mkdtemp(join(tmpdir(), "gyre-cli-deploy-"));
-    await writeModelDir(dir, { onnxBytes: onnx(versionGraph(version)) });
-    for (const file of await readdir(dir)) {
-      const put = await fetch(`${url}/api/2.0/mlflow-artifacts/artifacts/models/churn/v${version}/${file}`, {
-        method: "PUT",
-        body: await readFile(join(dir, file)),
-      });
-      expect(put.status).toBe(200);
-    }
-    await rm(dir, { recursive: true, force: true });
-    const created = await fetch(`${url}/api/2.0/mlflow/model-versions/create`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ name: "churn", source: `mlflow-artifacts:/models/churn/v${version}` }),
-    });
-    expect(created.status).toBe(200);
-  };
-
   beforeAll(async () => {
     store = scratchSqliteStore("gyre-cli-deployments-");
     home = await mkdtemp(join(tmpdir(), "gyre-cli-home-"));
-    gyre = await createGyre({
-      backendStoreUri: store.uri,
-      artifactsDestination: store.artifacts,
-      port: 0,
-      logLevel: false,
-      serveDeployments: true,
-      deploymentPollMs: 0,
-    });
-    url = await gyre.listen();
-    await fetch(`${url}/api/2.0/mlflow/registered-models/create`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ name: "churn" }),
-    });
-    for (const v of ["1", "2", "3"]) await registerVersion(v);
-    await fetch(`${url}/api/2.0/mlflow/registered-models/alias`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ name: "churn", alias: "champion", version: "1" }),
+    ({ gyre, url } = await startServingGyre(store));
+    await postJson(url, "/api/2.0/mlflow/registered-models/create", { name: "churn" });
+    for (const v of ["1", "2", "3"]) await registerVersionOn(url, "churn", v);
+    await postJson(url, "/api/2.0/mlflow/registered-models/alias", {
+      name: "churn",
+      alias: "champion",
+      version: "1",
     });
   });
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import { registry } from "@gyre/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGyre, type Gyre as Server } from "../../server/src/index.js";
-import { type ScratchStore, scratchSqliteStore } from "../../server/src/testing/index.js";
+import type { Gyre as Server } from "../../server/src/index.js";
+import { type ScratchStore, scratchSqliteStore, startServingGyre } from "../../server/src/testing/index.js";
 import { expectedProbability, registerVersionOn } from "../../serving/test/support/versions.js";
 import { Gyre, GyreError } from "../src/index.js";
 
@@ -14,15 +14,9 @@ const ROW = Array.from({ length: 20 }, (_, i) => (i % 4) / 4);
 
 beforeAll(async () => {
   store = scratchSqliteStore("gyre-sdk-deployments-");
-  server = await createGyre({
-    backendStoreUri: store.uri,
-    artifactsDestination: store.artifacts,
-    port: 0,
-    logLevel: false,
-    serveDeployments: true,
-    deploymentPollMs: 0,
-  });
-  const url = await server.listen();
+  const started = await startServingGyre(store);
+  server = started.gyre;
+  const url = started.url;
   gyre = new Gyre({ trackingUri: url, user: "ada", maxRetries: 0 });
   await gyre.client.call(registry.createRegisteredModel, { name: "churn" });
   for (const v of ["1", "2"]) await registerVersionOn(url, "churn", v);

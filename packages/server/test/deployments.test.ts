@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeModelDir } from "../../serving/src/index.js";
 import { onnx } from "../../serving/test/support/models.js";
 import { expectedProbability, versionGraph } from "../../serving/test/support/versions.js";
-import { createGyre, type Gyre } from "../src/index.js";
-import type { ScratchStore } from "../src/testing/index.js";
+import type { Gyre } from "../src/index.js";
+import { callJson, type ScratchStore, startServingGyre } from "../src/testing/index.js";
 import { availableBackends } from "./support/backends.js";
 
 /**
@@ -46,29 +46,11 @@ describe.each(backends)("deployments on $name", (backend) => {
   let baseUrl: string;
 
   const start = async () => {
-    gyre = await createGyre({
-      backendStoreUri: store.uri,
-      artifactsDestination: store.artifacts,
-      port: 0,
-      logLevel: false,
-      serveDeployments: true,
-      deploymentPollMs: 100,
-    });
-    baseUrl = await gyre.listen();
+    ({ gyre, url: baseUrl } = await startServingGyre(store, { deploymentPollMs: 100 }));
   };
 
-  const call = async (method: string, path: string, payload?: Body): Promise<Answer> => {
-    let url = `${baseUrl}${path}`;
-    const init: RequestInit = { method };
-    if (method === "GET" && payload) url += `?${new URLSearchParams(payload as Record<string, string>)}`;
-    else if (payload) {
-      init.body = JSON.stringify(payload);
-      init.headers = { "content-type": "application/json", "x-gyre-user": "alice" };
-    }
-    const response = await fetch(url, init);
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : {} };
-  };
+  const call = (method: string, path: string, payload?: Body): Promise<Answer> =>
+    callJson(baseUrl, method, path, payload, { "x-gyre-user": "alice" });
 
   /** One zero row through MLflow's /invocations; the version that answered. */
   const invoke = async (name: string, headers: Record<string, string> = {}) => {

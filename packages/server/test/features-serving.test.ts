@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeModelDir } from "../../serving/src/index.js";
 import { onnx } from "../../serving/test/support/models.js";
 import { expectedProbability, versionGraph } from "../../serving/test/support/versions.js";
-import { createGyre, type Gyre } from "../src/index.js";
+import type { Gyre } from "../src/index.js";
+import { postJson, startServingGyre } from "../src/testing/index.js";
 import { sqliteBackend } from "./support/backends.js";
 
 /**
@@ -23,14 +24,7 @@ describe("serving with a feature service", () => {
   let base: string;
   let dir: string;
   let dispose: () => Promise<void>;
-  const call = async (path: string, body: Body) => {
-    const response = await fetch(`${base}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as any };
-  };
+  const call = (path: string, body: Body) => postJson(base, path, body);
 
   beforeAll(async () => {
     const store = await sqliteBackend.create();
@@ -41,15 +35,7 @@ describe("serving with a feature service", () => {
       `COPY (SELECT d::BIGINT AS driver_id, TIMESTAMP '2024-06-01' AS event_timestamp, ${FEATURES.map((f, i) => `(d + ${i}) / 10.0 AS ${f}`).join(", ")} FROM range(1, 3) t(d)) TO '${join(dir, "stats.parquet")}' (FORMAT parquet)`,
     );
     engine.close();
-    gyre = await createGyre({
-      backendStoreUri: store.uri,
-      artifactsDestination: store.artifacts,
-      port: 0,
-      logLevel: false,
-      serveDeployments: true,
-      deploymentPollMs: 0,
-    });
-    base = await gyre.listen();
+    ({ gyre, url: base } = await startServingGyre(store));
     dispose = async () => {
       await gyre.close();
       await store.dispose();

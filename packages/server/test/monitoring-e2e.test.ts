@@ -8,7 +8,7 @@ import { COLUMN_SIGNATURE, FEATURES, onnx, sigmoid } from "../../serving/test/su
 import { versionGraph } from "../../serving/test/support/versions.js";
 import { type Gyre, SIGNATURE_HEADER } from "../src/index.js";
 import { signature } from "../src/monitoring/webhooks.js";
-import type { ScratchStore } from "../src/testing/index.js";
+import { callJson, type ScratchStore } from "../src/testing/index.js";
 import { registerModelDir, startServingGyre } from "./monitoring-support.js";
 import { availableBackends } from "./support/backends.js";
 
@@ -68,18 +68,8 @@ describe.each(backends)("monitoring end to end on $name", (backend) => {
   const requestIds: string[] = [];
   const events: string[] = [];
 
-  const call = async (method: string, path: string, payload?: Record<string, unknown>) => {
-    let url = `${baseUrl}${path}`;
-    const init: RequestInit = { method, headers: { "x-gyre-user": "alice" } };
-    if (method === "GET" && payload) url += `?${new URLSearchParams(payload as Record<string, string>)}`;
-    else if (payload) {
-      init.body = JSON.stringify(payload);
-      init.headers = { "content-type": "application/json", "x-gyre-user": "alice" };
-    }
-    const response = await fetch(url, init);
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : {} };
-  };
+  const call = (method: string, path: string, payload?: Record<string, unknown>) =>
+    callJson(baseUrl, method, path, payload, { "x-gyre-user": "alice" });
   const ok = async (method: string, path: string, payload?: Record<string, unknown>) => {
     const answer = await call(method, path, payload);
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);

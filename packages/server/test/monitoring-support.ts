@@ -1,57 +1,9 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { runCli } from "../../cli/src/cli.js";
-import { createGyre, type Gyre, type ServerConfigInput } from "../src/index.js";
-import type { ScratchStore } from "../src/testing/index.js";
+import { postJson } from "../src/testing/index.js";
 
-/** The CLI run in this process (no spawn per command): its exit code and what it printed. */
-export async function gyreCli(args: string[], env: Record<string, string>) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, {
-    env,
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    untilShutdown: () => new Promise(() => {}),
-  });
-  return { code, stdout, stderr };
-}
-
-/** A server that serves deployments, over a scratch store; polling off (tests change things themselves). */
-export async function startServingGyre(
-  store: ScratchStore,
-  extra: Partial<ServerConfigInput> = {},
-): Promise<{ gyre: Gyre; url: string }> {
-  const gyre = await createGyre({
-    backendStoreUri: store.uri,
-    artifactsDestination: store.artifacts,
-    port: 0,
-    logLevel: false,
-    serveDeployments: true,
-    deploymentPollMs: 0,
-    ...extra,
-  });
-  return { gyre, url: await gyre.listen() };
-}
-
-export async function postJson(
-  url: string,
-  path: string,
-  body: unknown,
-  headers: Record<string, string> = {},
-) {
-  const response = await fetch(`${url}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : {}, headers: response.headers };
-}
+export { runCliCaptured as gyreCli } from "../../cli/test/support/run-cli.js";
+export { postJson, startServingGyre } from "../src/testing/index.js";
 
 /**
  * Registers the model directory `dir` as the next version of `model`: its files PUT through the

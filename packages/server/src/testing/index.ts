@@ -1,3 +1,4 @@
+export { callJson, type JsonAnswer, postJson, startServingGyre } from "./http.js";
 export {
   postgresUnreachable,
   type ScratchStore,

@@ -8,23 +8,12 @@
  */
 import { join } from "node:path";
 import type { DriftColumnInput } from "@gyre/data";
-import { categoricalColumnOf, numericColumnOf, readCsv } from "@gyre/ml";
+import { categoricalColumnOf, mulberry32, numericColumnOf, readCsv } from "@gyre/ml";
 
 export interface Tables {
   reference: DriftColumnInput[];
   current: DriftColumnInput[];
   rows: number;
-}
-
-/** mulberry32: small, fast, seeded. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function gaussian(random: () => number): number {
@@ -84,7 +73,7 @@ const ZIPF = Array.from({ length: 50 }, (_, i) => `z${i}`);
 /** The 20 columns over the flights rows `rows` (indices into the file), with seeded noise. */
 function table(f: Flights, rows: Int32Array, seed: number, drifted: boolean): DriftColumnInput[] {
   const n = rows.length;
-  const random = seeded(seed);
+  const random = mulberry32(seed);
   const num = (
     name: string,
     fill: (row: number, i: number) => number,
@@ -149,7 +138,7 @@ export function buildTables(dataDir: string, seed = 42): Tables {
   const flights = loadFlights(dataDir);
   const n = flights.n;
   const all = Int32Array.from({ length: n }, (_, i) => i);
-  const random = seeded(seed);
+  const random = mulberry32(seed);
   // Current rows: index n·u^0.7 leans towards the later months (the file is in date order).
   const later = Int32Array.from({ length: n }, () => Math.min(n - 1, Math.floor(n * random() ** 0.7)));
   return {

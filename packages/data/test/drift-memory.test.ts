@@ -11,18 +11,9 @@ import {
   prepareReferenceSync,
   summariseColumn,
 } from "../src/index.js";
+import { seeded } from "./support/random.js";
 
 /** The in-memory drift path's behaviour: rules, overrides, errors, dictionaries, worker threads. */
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function numeric(name: string, n: number, seed: number, shift = 0, scale = 1): DriftColumnInput {
   const random = seeded(seed);

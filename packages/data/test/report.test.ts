@@ -7,18 +7,9 @@ import {
   renderReportHtml,
   reportJson,
 } from "../src/index.js";
+import { seeded } from "./support/random.js";
 
 /** The HTML report: bounded size, one plot per drift column, well-formed markup, escaped strings. */
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HOSTILE = "<script>alert('x')</script>";
 

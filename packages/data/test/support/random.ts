@@ -1,0 +1,13 @@
+/**
+ * mulberry32 (the PRNG `@gyre/ml` exports as `mulberry32`, kept here so @gyre/data's tests need no
+ * dependency on @gyre/ml): seeded tables for the drift tests.
+ */
+export function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

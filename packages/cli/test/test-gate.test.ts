@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Gyre } from "../../sdk/src/index.js";
 import { sqliteBackend } from "../../server/test/support/backends.js";
 import { startTestServer, type TestServer } from "../../server/test/support/server.js";
-import { runCli } from "../src/cli.js";
+import { runCliCaptured } from "./support/run-cli.js";
 
 /**
  * `gyre test` end to end on real ONNX models: two @gyre/ml classifiers registered as champion and
@@ -94,20 +94,22 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function gyreTest(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(["test", ...args], {
-    env: { GYRE_TRACKING_URI: server.baseUrl },
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    untilShutdown: () => new Promise(() => {}),
-  });
-  return { code, stdout, stderr };
+function gyreTest(...args: string[]) {
+  return runCliCaptured(["test", ...args], { GYRE_TRACKING_URI: server.baseUrl });
+}
+
+/** `gyre test` of the challenger against the champion on the holdout CSV, with `extra` options. */
+function gateAgainstChampion(file: string, ...extra: string[]) {
+  return gyreTest(
+    "models:/gate@challenger",
+    "--against",
+    "@champion",
+    "--thresholds",
+    file,
+    "--data",
+    holdoutCsv,
+    ...extra,
+  );
 }
 
 function thresholds(name: string, value: unknown): string {
@@ -133,18 +135,7 @@ describe("gyre test", () => {
       log_loss: { max_increase: 1 },
       latency_p99_ms: { max: 10_000 },
     });
-    const result = await gyreTest(
-      "models:/gate@challenger",
-      "--against",
-      "@champion",
-      "--thresholds",
-      file,
-      "--data",
-      holdoutCsv,
-      "--latency-samples",
-      "20",
-      "--json",
-    );
+    const result = await gateAgainstChampion(file, "--latency-samples", "20", "--json");
     expect(result.stderr).not.toContain("error");
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
@@ -169,19 +160,7 @@ describe("gyre test", () => {
 
   it("fails (exit 1) when the challenger drops more than allowed, naming the failed checks", async () => {
     const file = thresholds("strict.yaml", "roc_auc:\n  max_drop: 0.002\naccuracy:\n  min: 0.5\n");
-    const result = await gyreTest(
-      "models:/gate@challenger",
-      "--against",
-      "@champion",
-      "--thresholds",
-      file,
-      "--data",
-      holdoutCsv,
-      "--target",
-      "late",
-      "--latency-samples",
-      "0",
-    );
+    const result = await gateAgainstChampion(file, "--target", "late", "--latency-samples", "0");
     expect(result.code).toBe(1);
     expect(result.stderr.split("\n").slice(-2)).toEqual(["error: gate failed: 1 check failed (roc_auc)", ""]);
     expect(result.stdout).toContain("Challenger: gate version 2\nChampion:   gate version 1\n");
@@ -194,18 +173,7 @@ describe("gyre test", () => {
     const file = thresholds("slices.json", {
       slices: { column: "segment", metric: "accuracy", max_drop: 0.0, min_rows: 1 },
     });
-    const result = await gyreTest(
-      "models:/gate@challenger",
-      "--against",
-      "@champion",
-      "--thresholds",
-      file,
-      "--data",
-      holdoutCsv,
-      "--latency-samples",
-      "0",
-      "--json",
-    );
+    const result = await gateAgainstChampion(file, "--latency-samples", "0", "--json");
     const report = JSON.parse(result.stdout);
     const rowsOf = (segment: string) => holdout.segment.flatMap((s, i) => (s === segment ? [i] : []));
     for (const segment of SEGMENTS) {

@@ -1,7 +1,7 @@
 import { monitoring } from "@gyre/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGyre, type Gyre } from "../src/index.js";
-import { type ScratchStore, scratchSqliteStore } from "../src/testing/index.js";
+import type { Gyre } from "../src/index.js";
+import { type ScratchStore, scratchSqliteStore, startScratchGyre } from "../src/testing/index.js";
 
 /**
  * Every monitoring route answers malformed input within the error contract: a 400 naming the
@@ -27,13 +27,7 @@ describe("monitoring API error contract", () => {
   let url: string;
   beforeAll(async () => {
     store = scratchSqliteStore("gyre-mon-api-");
-    gyre = await createGyre({
-      backendStoreUri: store.uri,
-      artifactsDestination: store.artifacts,
-      port: 0,
-      logLevel: false,
-    });
-    url = await gyre.listen();
+    ({ gyre, url } = await startScratchGyre(store));
   });
   afterAll(async () => {
     await gyre?.close();

@@ -6,8 +6,8 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { JsonlDaySink } from "../../serving/src/index.js";
-import { createGyre, type Gyre } from "../src/index.js";
-import { type ScratchStore, scratchSqliteStore } from "../src/testing/index.js";
+import type { Gyre } from "../src/index.js";
+import { type ScratchStore, scratchSqliteStore, startScratchGyre } from "../src/testing/index.js";
 import { gyreCli } from "./monitoring-support.js";
 
 /** `gyre labels log` and `gyre monitor …` against a running server, and `gyre monitor ingest` in-process. */
@@ -22,13 +22,7 @@ describe("monitoring CLI", () => {
   beforeAll(async () => {
     store = scratchSqliteStore("gyre-mon-cli-");
     dir = await mkdtemp(join(tmpdir(), "gyre-mon-cli-home-"));
-    gyre = await createGyre({
-      backendStoreUri: store.uri,
-      artifactsDestination: store.artifacts,
-      port: 0,
-      logLevel: false,
-    });
-    url = await gyre.listen();
+    ({ gyre, url } = await startScratchGyre(store));
     await fetch(`${url}/api/2.0/mlflow/registered-models/create`, {
       method: "POST",
       headers: { "content-type": "application/json" },

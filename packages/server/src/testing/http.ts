@@ -1,8 +1,8 @@
 import { createGyre, type Gyre, type ServerConfigInput } from "../index.js";
 import type { ScratchStore } from "./scratch-stores.js";
 
-/** A server that serves deployments, over a scratch store; polling off (tests change things themselves). */
-export async function startServingGyre(
+/** A quiet server on an ephemeral loopback port over a scratch store, `extra` config on top. */
+export async function startScratchGyre(
   store: ScratchStore,
   extra: Partial<ServerConfigInput> = {},
 ): Promise<{ gyre: Gyre; url: string }> {
@@ -11,11 +11,17 @@ export async function startServingGyre(
     artifactsDestination: store.artifacts,
     port: 0,
     logLevel: false,
-    serveDeployments: true,
-    deploymentPollMs: 0,
     ...extra,
   });
   return { gyre, url: await gyre.listen() };
+}
+
+/** A server that serves deployments, over a scratch store; polling off (tests change things themselves). */
+export function startServingGyre(
+  store: ScratchStore,
+  extra: Partial<ServerConfigInput> = {},
+): Promise<{ gyre: Gyre; url: string }> {
+  return startScratchGyre(store, { serveDeployments: true, deploymentPollMs: 0, ...extra });
 }
 
 export interface JsonAnswer {

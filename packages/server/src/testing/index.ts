@@ -1,4 +1,4 @@
-export { callJson, type JsonAnswer, postJson, startServingGyre } from "./http.js";
+export { callJson, type JsonAnswer, postJson, startScratchGyre, startServingGyre } from "./http.js";
 export {
   postgresUnreachable,
   type ScratchStore,

@@ -108,7 +108,7 @@ function binRow(
     const e = edges[f];
     if (!e) continue;
     const v = x[offset + f]!;
-    if (v !== v) {
+    if (Number.isNaN(v)) {
       out[at + f] = MISSING;
       continue;
     }

@@ -16,6 +16,12 @@ const outputsFile = process.env.GYRE_OUTPUTS ?? "";
 const task = JSON.parse(process.env.GYRE_STEP_TASK ?? "{}") as StepTask;
 const controller = new AbortController();
 process.once("SIGTERM", () => controller.abort(new StepCancelled(task.step)));
+// A parent killed outright (SIGKILL of a worker or coordinator) cannot stop this process, and
+// nobody is left to read its outputs: once orphaned (reparented), it ends itself.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) process.exit(1);
+}, 500).unref();
 
 try {
   const { def } = await loadPipelineModule(task.module ?? "", task.pipeline);

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -66,15 +67,45 @@ describe("isolated function steps", () => {
     expect(result.steps.hang?.status).toBe("CANCELLED");
     expect(result.status).toBe("CANCELLED");
     // SIGTERM, then SIGKILL after a grace period: the process is gone within seconds.
-    const alive = () => {
-      try {
-        process.kill(hangPid, 0);
-        return true;
-      } catch {
-        return false;
-      }
+    for (let i = 0; i < 200 && alive(hangPid); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(alive(hangPid)).toBe(false);
+  }, 60_000);
+
+  it("ends a step process whose parent was killed outright", async () => {
+    const pidFile = join(work, "orphan.pid");
+    const stepRun = await t.gyre.startRun({ experiment: "orphans" });
+    const task = {
+      pipeline: "isolated",
+      pipelineRunId: "orphan",
+      step: "hang",
+      module: MODULE,
+      inputs: { pidFile },
+      params: {},
+      trackingUri: t.uri,
+      stepRunId: stepRun.id,
+      experimentId: stepRun.experimentId,
     };
-    for (let i = 0; i < 200 && alive(); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(alive()).toBe(false);
+    // The parent is a shell that starts the step process and is then SIGKILLed, as a worker may be.
+    const parent = spawn("sh", ["-c", `"${process.execPath}" "${STEP_PROCESS}" & wait`], {
+      env: { ...process.env, GYRE_STEP_TASK: JSON.stringify(task), GYRE_OUTPUTS: join(work, "orphan.json") },
+      stdio: "ignore",
+    });
+    for (let i = 0; i < 400 && !(existsSync(pidFile) && readFileSync(pidFile, "utf8") !== ""); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const stepPid = Number(readFileSync(pidFile, "utf8"));
+    expect(alive(stepPid)).toBe(true);
+    parent.kill("SIGKILL");
+    for (let i = 0; i < 200 && alive(stepPid); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(alive(stepPid)).toBe(false);
   }, 60_000);
 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,11 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Gyre } from "@gyre/sdk";
 import { httpRequests } from "../serving/bodies.js";
 import { type Figures, measure } from "../serving/measure.js";
-import { GYRE_MAIN, type ServerProcess } from "../serving/processes.js";
+import { type ServerProcess, startChild, startGyreServer } from "../serving/processes.js";
 
 export interface OnlineFigures extends Figures {
   /** Materialization of every view: source rows read and entities written per second. */
@@ -30,77 +29,14 @@ const FLOOR_SERVER = fileURLToPath(new URL("./floor-server.js", import.meta.url)
 function startFloor(dir: string, answer: string): Promise<ServerProcess> {
   const file = path.join(dir, "floor-answer.json");
   writeFileSync(file, answer);
-  const child = spawn(process.execPath, [FLOOR_SERVER, file], { stdio: ["ignore", "pipe", "inherit"] });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-  let stdout = "";
-  return new Promise((resolve, reject) => {
-    void exited.then((code) => reject(new Error(`floor server exited with ${code}`)));
-    child.stdout?.on("data", (chunk) => {
-      stdout += chunk;
-      const match = /^(\d+)$/m.exec(stdout);
-      if (!match) return;
-      const port = Number(match[1]);
-      resolve({
-        pid: child.pid!,
-        url: `http://127.0.0.1:${port}`,
-        port,
-        output: () => ({ stdout, stderr: "" }),
-        async stop() {
-          child.kill("SIGTERM");
-          return exited;
-        },
-      });
-    });
-  });
+  return startChild([FLOOR_SERVER, file], process.env, /^(\d+)$/m);
 }
 
 /** `gyre server` on a free port with the given online store; resolves once it listens. */
 function startServer(dir: string, onlineStore: string, flags: readonly string[]): Promise<ServerProcess> {
-  const args = [
-    ...flags,
-    GYRE_MAIN,
-    "server",
-    "--port",
-    "0",
-    "--backend-store-uri",
-    `sqlite:///${dir}/gyre.db`,
-    "--artifacts-destination",
-    `${dir}/artifacts`,
-    "--log-level",
-    "silent",
-    "--deployments-poll-seconds",
-    "0",
-    "--feature-online-store",
-    onlineStore,
-  ];
-  const child: ChildProcess = spawn(process.execPath, args, {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, GYRE_HOME: dir },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stderr?.on("data", (chunk) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-  return new Promise((resolve, reject) => {
-    void exited.then((code) => reject(new Error(`gyre server exited with ${code}: ${stderr}`)));
-    child.stdout?.on("data", (chunk) => {
-      stdout += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (!match) return;
-      const url = match[1]!;
-      resolve({
-        pid: child.pid!,
-        url,
-        port: Number(new URL(url).port),
-        output: () => ({ stdout, stderr }),
-        async stop() {
-          child.kill("SIGTERM");
-          return exited;
-        },
-      });
-    });
+  return startGyreServer(dir, {
+    nodeFlags: flags,
+    serverArgs: ["--deployments-poll-seconds", "0", "--feature-online-store", onlineStore],
   });
 }
 

@@ -20,7 +20,11 @@ export interface ServerProcess {
 }
 
 /** Starts a child and resolves once its stdout matches `ready` (the first group is its URL or port). */
-function startChild(args: readonly string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<ServerProcess> {
+export function startChild(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+): Promise<ServerProcess> {
   const child: ChildProcess = spawn(process.execPath, [...args], { env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
@@ -77,10 +81,14 @@ export function startGyreServe(args: readonly string[], home: string): Promise<S
   );
 }
 
-/** `gyre server` (the registry the alias-move phase drives). */
-export function startGyreServer(dir: string): Promise<ServerProcess> {
+/** `gyre server` on a free port with an embedded store in `dir`, plus any extra flags of its own or node's. */
+export function startGyreServer(
+  dir: string,
+  extra: { serverArgs?: readonly string[]; nodeFlags?: readonly string[] } = {},
+): Promise<ServerProcess> {
   return startChild(
     [
+      ...(extra.nodeFlags ?? []),
       GYRE_MAIN,
       "server",
       "--port",
@@ -91,6 +99,7 @@ export function startGyreServer(dir: string): Promise<ServerProcess> {
       `${dir}/artifacts`,
       "--log-level",
       "silent",
+      ...(extra.serverArgs ?? []),
     ],
     { ...process.env, GYRE_HOME: dir },
     /listening on (http:\/\/\S+)/,

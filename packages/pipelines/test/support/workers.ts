@@ -77,7 +77,8 @@ export async function startQueueHarness(workerCount: number): Promise<QueueHarne
   const queueDb = await scratchQueueDatabase();
   const server = await startPipelineServer();
   const work = mkdtempSync(join(tmpdir(), "gyre-pgboss-"));
-  const workers = queueDb ? await startWorkers(queueDb.uri, workerCount) : [];
+  // The coordinator's executor installs pg-boss's schema once before the workers start, so they
+  // don't all race to install it into the fresh database at the same moment.
   const executor = queueDb
     ? await PgBossExecutor.start({
         connectionString: queueDb.uri,
@@ -86,6 +87,7 @@ export async function startQueueHarness(workerCount: number): Promise<QueueHarne
         pollMs: 100,
       })
     : undefined;
+  const workers = queueDb ? await startWorkers(queueDb.uri, workerCount) : [];
   return {
     queueUri: queueDb?.uri,
     server,

@@ -15,6 +15,7 @@
  * Options: --entities N --rows N --keys N --seed N --repeat N --ttl-days N
  *          --online-entities N --rows-per-entity N --seconds S --redis URL|off --skip-pit
  *          --server-flag FLAG (repeatable: node flags for the server child, e.g. --cpu-prof)
+ *          --load-generator wrk|node|auto (default: wrk when installed, else bench/serving's Node client)
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -23,6 +24,7 @@ import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { chooseLoadGenerator } from "../serving/measure.js";
 import { onlineFeatureNames, writeOnlineData, writePitData } from "./data.js";
 import { type OnlineFigures, onlineBenchmark } from "./online.js";
 
@@ -72,11 +74,13 @@ async function main(): Promise<void> {
       redis: { type: "string", default: "redis://127.0.0.1:6379" },
       "skip-pit": { type: "boolean", default: false },
       "server-flag": { type: "string", multiple: true, default: [] },
+      "load-generator": { type: "string", default: "auto" },
     },
     strict: false, // bench/run.mjs passes every benchmark the same arguments
   });
   const n = (name: keyof typeof values) => Number(values[name]);
   const loadBefore = loadavg()[0]!;
+  const load = chooseLoadGenerator(values["load-generator"]);
   const dir = await mkdtemp(path.join(tmpdir(), "gyre-bench-features-"));
   const result: Record<string, unknown> = { benchmark: "features" };
   try {
@@ -143,6 +147,7 @@ async function main(): Promise<void> {
           rowsPerEntity,
           seconds: n("seconds"),
           serverFlags: (values["server-flag"] ?? []) as string[],
+          loadGenerator: load.generator,
         });
         const o = online[name] as OnlineFigures;
         log(
@@ -160,6 +165,7 @@ async function main(): Promise<void> {
       features: 50,
       connections: 50,
       target_p99_ms: 2,
+      load_generator: load.description,
       ...online,
     };
     result.load_average = { before: round(loadBefore), after: round(loadavg()[0]!) };

@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Gyre } from "@gyre/sdk";
 import { httpRequests } from "../serving/bodies.js";
-import { type Figures, measure } from "../serving/measure.js";
+import { type Figures, type LoadGenerator, measure } from "../serving/measure.js";
 import { type ServerProcess, startChild, startGyreServer } from "../serving/processes.js";
 
 export interface OnlineFigures extends Figures {
@@ -55,6 +55,7 @@ export async function onlineBenchmark(options: {
   seconds: number;
   /** Node flags for the server child (e.g. --cpu-prof). */
   serverFlags: readonly string[];
+  loadGenerator: LoadGenerator;
 }): Promise<OnlineFigures> {
   const server = await startServer(options.dir, options.onlineStore, options.serverFlags);
   try {
@@ -88,11 +89,12 @@ export async function onlineBenchmark(options: {
       JSON.stringify({ entities: [{ driver_id: (i * 7919) % options.entities }], feature_service: "all" }),
     );
     const requests = httpRequests("/api/2.0/gyre/features/online", bodies);
-    const { figures } = await measure(server, { requests, durationMs: options.seconds * 1000 });
+    const load = { requests, durationMs: options.seconds * 1000, loadGenerator: options.loadGenerator };
+    const { figures } = await measure(server, load);
     const floorServer = await startFloor(options.dir, JSON.stringify(check));
     let floor: Figures;
     try {
-      floor = (await measure(floorServer, { requests, durationMs: options.seconds * 1000 })).figures;
+      floor = (await measure(floorServer, load)).figures;
     } finally {
       await floorServer.stop();
     }

@@ -10,6 +10,7 @@
  *          --rounds N               repeat every scenario N times, interleaved; medians reported (default 1)
  *          --seconds S              measured window per scenario (default 10)
  *          --skip-alias             leave out the 100,000-request alias-move run
+ *          --load-generator G       wrk, node or auto (default: wrk when installed, else node)
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
@@ -17,7 +18,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { aliasMoves } from "./alias.js";
 import { httpRequests, v2Bodies } from "./bodies.js";
-import { type Figures, measure, SECONDS } from "./measure.js";
+import { chooseLoadGenerator, type Figures, measure, SECONDS } from "./measure.js";
 import { logregGraph, treesGraph, writeModel } from "./models.js";
 import { startFloor, startGyreServe } from "./processes.js";
 import { type ModelFigures, reportLine } from "./report.js";
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
       rounds: { type: "string", default: "1" },
       seconds: { type: "string", default: String(SECONDS) },
       "skip-alias": { type: "boolean", default: false },
+      "load-generator": { type: "string", default: "auto" },
     },
     // bench/run.mjs passes every benchmark the same arguments; ignore the others'.
     strict: false,
@@ -46,6 +48,8 @@ async function main(): Promise<void> {
   const rounds = Math.max(1, Number(values.rounds) || 1);
   const seconds = Math.max(1, Number(values.seconds) || SECONDS);
   const durationMs = seconds * 1000;
+  const load = chooseLoadGenerator(values["load-generator"]);
+  const loadGenerator = load.generator;
   const loadBefore = loadavg()[0]!;
   setTimeout(() => {
     log(`watchdog: still running after ${WATCHDOG_MS / 60_000} min, giving up`);
@@ -67,6 +71,7 @@ async function main(): Promise<void> {
         const { figures } = await measure(server, {
           requests: httpRequests("/v2/models/floor/infer", bodies),
           durationMs,
+          loadGenerator,
         });
         log(`floor: ${figures.requests_per_s} req/s, p99 ${figures.p99_ms} ms`);
         return figures;
@@ -98,6 +103,7 @@ async function main(): Promise<void> {
             const { figures } = await measure(server, {
               requests: httpRequests(`/v2/models/${name}/infer`, bodies),
               durationMs,
+              loadGenerator,
             });
             const what = `${name}, ${count} process(es)${logged ? "" : ", no prediction log"}`;
             log(`${what}: ${figures.requests_per_s} req/s, p99 ${figures.p99_ms} ms`);
@@ -128,6 +134,7 @@ async function main(): Promise<void> {
           predictionLog,
           loadBefore,
           seconds,
+          loadGenerator: load.description,
         }),
       )}\n`,
     );

@@ -6,13 +6,38 @@ import {
   serverCpuMs,
   serverEventLoopCpuMs,
 } from "./processes.js";
+import { runWrk, wrkVersion } from "./wrk.js";
 
 export const CONNECTIONS = 50;
 export const SECONDS = 10;
 const WARM_UP_MS = 2_000;
 
+/**
+ * Who loads the server: wrk when installed (the CPU it takes from the shared cores is a fraction
+ * of a Node client's), else the raw-socket Node client of loadgen.ts. Runs that watch answers
+ * as they arrive (the alias mover) always use the Node client.
+ */
+export type LoadGenerator = "wrk" | "node";
+
+/**
+ * The `--load-generator wrk|node|auto` option: auto (the default) takes wrk when it is installed.
+ * Returns the choice and how the report describes it.
+ */
+export function chooseLoadGenerator(flag: unknown): { generator: LoadGenerator; description: string } {
+  const version = flag === "node" ? undefined : wrkVersion();
+  if (flag === "wrk" && version === undefined) throw new Error("--load-generator wrk: wrk is not on PATH");
+  if (version !== undefined) {
+    return { generator: "wrk", description: `wrk ${version}, 1 thread, closed loop (bench/serving/wrk.ts)` };
+  }
+  return {
+    generator: "node",
+    description: "closed-loop raw-socket HTTP/1.1 client in the benchmark process (bench/serving/loadgen.ts)",
+  };
+}
+
 /** One scenario's figures: throughput, latency, and who spent the CPU. */
 export interface Figures {
+  load_generator: LoadGenerator;
   requests_per_s: number;
   p50_ms: number;
   p99_ms: number;
@@ -44,17 +69,24 @@ const round = (value: number, digits: number) => Math.round(value * 10 ** digits
  */
 export async function measure(
   server: ServerProcess,
-  options: Omit<LoadOptions, "port" | "connections" | "durationMs"> & { durationMs?: number },
+  options: Omit<LoadOptions, "port" | "connections" | "durationMs"> & {
+    durationMs?: number;
+    loadGenerator?: LoadGenerator;
+  },
   watch?: (run: LoadRun) => void,
-): Promise<{ figures: Figures; result: LoadResult }> {
+): Promise<{ figures: Figures; result?: LoadResult }> {
   const base = { port: server.port, connections: CONNECTIONS, requests: options.requests };
+  const durationMs = options.durationMs ?? SECONDS * 1000;
+  if (options.loadGenerator === "wrk" && !watch && !options.onBody) {
+    return { figures: await measureWithWrk(server, { ...base, durationMs }) };
+  }
   await new LoadRun({ ...base, durationMs: WARM_UP_MS }).run();
   const children = serverChildren(server.pid);
   const server0 = serverCpuMs(server.pid, children);
   const loop0 = serverEventLoopCpuMs(server.pid, children);
   const client0 = process.cpuUsage();
   const busy0 = machineBusyMs();
-  const run = new LoadRun({ ...base, ...options, durationMs: options.durationMs ?? SECONDS * 1000 });
+  const run = new LoadRun({ ...base, ...options, durationMs });
   watch?.(run);
   const result = await run.run();
   const serverMs = serverCpuMs(server.pid, children) - server0;
@@ -67,6 +99,7 @@ export async function measure(
   return {
     result,
     figures: {
+      load_generator: "node",
       requests_per_s: Math.round(result.ok / seconds),
       p50_ms: round(percentile(sorted, 50), 2),
       p99_ms: round(percentile(sorted, 99), 2),
@@ -80,5 +113,38 @@ export async function measure(
       requests: result.answered,
       errors: result.non2xx + result.socketErrors,
     },
+  };
+}
+
+/** The same figures with wrk loading the server (a warm-up run, then the measured one). */
+async function measureWithWrk(
+  server: ServerProcess,
+  options: { port: number; connections: number; requests: readonly Buffer[]; durationMs: number },
+): Promise<Figures> {
+  await runWrk({ ...options, durationMs: WARM_UP_MS });
+  const children = serverChildren(server.pid);
+  const server0 = serverCpuMs(server.pid, children);
+  const loop0 = serverEventLoopCpuMs(server.pid, children);
+  const busy0 = machineBusyMs();
+  const result = await runWrk(options);
+  const serverMs = serverCpuMs(server.pid, children) - server0;
+  const loopMs = serverEventLoopCpuMs(server.pid, children) - loop0;
+  const busyMs = machineBusyMs() - busy0;
+  // wrk's window is its own duration; the CPU readings also span its start and exit (≈ ms).
+  const elapsedMs = result.elapsedMs;
+  return {
+    load_generator: "wrk",
+    requests_per_s: Math.round(result.ok / (elapsedMs / 1000)),
+    p50_ms: round(result.p50Ms, 2),
+    p99_ms: round(result.p99Ms, 2),
+    server_cpu_us_per_request: round((serverMs * 1000) / Math.max(1, result.ok), 1),
+    event_loop_cpu_us_per_request: round((loopMs * 1000) / Math.max(1, result.ok), 1),
+    cores: {
+      server: round(serverMs / elapsedMs, 2),
+      load_generator: round(result.cpuMs / elapsedMs, 2),
+      other_tenants: round(Math.max(0, busyMs - serverMs - result.cpuMs) / elapsedMs, 2),
+    },
+    requests: result.ok + result.non2xx,
+    errors: result.non2xx + result.socketErrors,
   };
 }

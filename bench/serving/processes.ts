@@ -107,7 +107,8 @@ export function startGyreServer(
 }
 
 let ticksPerSecond: number | undefined;
-function clockTicks(): number {
+/** Kernel clock ticks per second (the unit of /proc's CPU times). */
+export function clockTicks(): number {
   if (ticksPerSecond === undefined) {
     try {
       ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;

@@ -29,6 +29,8 @@ export interface Measured {
   predictionLog: boolean;
   loadBefore: number;
   seconds: number;
+  /** How the load was generated (chooseLoadGenerator's description). */
+  loadGenerator: string;
 }
 
 const round2 = (value: number) => Math.round(value * 100) / 100;
@@ -45,6 +47,7 @@ export function medianFigures(rounds: readonly Figures[]): Figures {
   if (rounds.length === 1) return rounds[0]!;
   const m = (pick: (f: Figures) => number) => round2(median(rounds.map(pick)));
   return {
+    load_generator: rounds[0]!.load_generator,
     requests_per_s: Math.round(median(rounds.map((f) => f.requests_per_s))),
     p50_ms: m((f) => f.p50_ms),
     p99_ms: m((f) => f.p99_ms),
@@ -122,8 +125,7 @@ export function reportLine(m: Measured): Record<string, unknown> {
     },
     meets_target: meets,
     prediction_log: m.predictionLog ? "on (JSONL, written by a worker thread)" : "off",
-    load_generator:
-      "closed-loop raw-socket HTTP/1.1 client in the benchmark process (bench/serving/loadgen.ts)",
+    load_generator: m.loadGenerator,
     node: process.version,
     loadavg_1m_before: Math.round(m.loadBefore * 100) / 100,
   };

@@ -1,6 +1,7 @@
 import { type FileHandle, mkdir, open, readdir } from "node:fs/promises";
 import path from "node:path";
-import type { PredictionRecord } from "./record.js";
+import { JsonLineWriter } from "./line-writer.js";
+import type { LoggedEntry, PredictionRecord } from "./record.js";
 import type { PredictionSink } from "./sink.js";
 
 export interface JsonlSinkOptions {
@@ -26,6 +27,7 @@ const OPEN_DAYS = 2;
 export class JsonlDaySink implements PredictionSink {
   private readonly parts = new Map<string, Part>();
   private readonly maxPartBytes: number;
+  private readonly writer = new JsonLineWriter();
 
   constructor(
     readonly dir: string,
@@ -45,13 +47,27 @@ export class JsonlDaySink implements PredictionSink {
       }
       lines.push(JSON.stringify(record));
     }
-    for (const [day, lines] of byDay) {
-      const text = `${lines.join("\n")}\n`;
-      const bytes = Buffer.byteLength(text);
-      const part = await this.partFor(day, bytes);
-      await part.handle.appendFile(text);
-      part.bytes += bytes;
+    for (const [day, lines] of byDay) await this.append(day, Buffer.from(`${lines.join("\n")}\n`));
+  }
+
+  /** The same lines as `write` of the entries' records, written as bytes straight from their tensors. */
+  async writeEntries(entries: readonly LoggedEntry[]): Promise<void> {
+    const writer = this.writer;
+    writer.take(); // whatever a failed batch left behind
+    let day = "";
+    for (const entry of entries) {
+      const entryDay = writer.dayOf(entry);
+      if (entryDay !== day && writer.length > 0) await this.append(day, writer.take());
+      day = entryDay;
+      writer.line(entry);
     }
+    if (writer.length > 0) await this.append(day, writer.take());
+  }
+
+  private async append(day: string, bytes: Buffer): Promise<void> {
+    const part = await this.partFor(day, bytes.length);
+    await part.handle.appendFile(bytes);
+    part.bytes += bytes.length;
   }
 
   async close(): Promise<void> {

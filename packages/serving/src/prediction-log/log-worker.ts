@@ -3,11 +3,13 @@
  * constructed with plain arguments), then turns each packed batch into records and writes them,
  * one batch at a time, answering how many were written or failed.
  */
+import { readlinkSync } from "node:fs";
+import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import type { PackedBatch } from "./pack.js";
 import { unpackEntries } from "./pack.js";
-import { type PredictionRecord, toRecord } from "./record.js";
-import type { PredictionSink } from "./sink.js";
+import type { LoggedEntry } from "./record.js";
+import { type PredictionSink, writeBatch } from "./sink.js";
 import type { FromLogWorker, LogWorkerData, ToLogWorker } from "./threaded-log.js";
 
 const port = parentPort!;
@@ -15,34 +17,36 @@ const post = (message: FromLogWorker) => port.postMessage(message);
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 async function write(sink: PredictionSink, batch: PackedBatch): Promise<FromLogWorker> {
-  const records: PredictionRecord[] = [];
-  const errors: string[] = [];
-  let failed = 0;
-  let entries: ReturnType<typeof unpackEntries> = [];
+  let entries: LoggedEntry[];
   try {
     entries = unpackEntries(batch);
   } catch (error) {
     return { type: "done", written: 0, failed: batch.count, errors: [describe(error)] };
   }
-  for (const entry of entries) {
-    try {
-      records.push(toRecord(entry));
-    } catch (error) {
-      failed++;
-      errors.push(describe(error));
-    }
-  }
-  const count = records.length;
-  if (count === 0) return { type: "done", written: 0, failed, errors };
+  const { stored, failed, errors } = await writeBatch(sink, entries);
+  return { type: "done", written: stored, failed, errors: errors.map(describe) };
+}
+
+/**
+ * The log must never slow a request: this thread runs at the lowest scheduling priority, so on a
+ * machine without an idle core the kernel gives the core to the event loop (and to everything
+ * else) first and the log takes what is left. If that is not enough for long, the log's bounded
+ * queue fills and entries are dropped and counted, rather than answers delayed. Linux only (nice
+ * is per thread there, addressed by the thread's id); elsewhere the thread keeps its priority.
+ */
+const LOG_THREAD_NICE = 19;
+
+function lowerThreadPriority(): void {
   try {
-    await sink.write(records);
-    return { type: "done", written: count, failed, errors };
-  } catch (error) {
-    return { type: "done", written: 0, failed: failed + count, errors: [...errors, describe(error)] };
+    const threadId = Number(readlinkSync("/proc/thread-self").split("/").pop());
+    if (Number.isInteger(threadId) && threadId > 0) setPriority(threadId, LOG_THREAD_NICE);
+  } catch {
+    // Not Linux, or not permitted: the thread keeps its priority.
   }
 }
 
 async function main(): Promise<void> {
+  lowerThreadPriority();
   const { sink: spec } = workerData as LogWorkerData;
   let sink: PredictionSink;
   try {

@@ -1,5 +1,5 @@
-import { type PredictionEntry, type PredictionRecord, type PredictionRecorder, toRecord } from "./record.js";
-import type { PredictionSink } from "./sink.js";
+import type { PredictionEntry, PredictionRecorder } from "./record.js";
+import { type PredictionSink, writeBatch } from "./sink.js";
 
 export interface PredictionLogOptions {
   /** Entries allowed to wait for the sink; past it new entries are dropped and counted. Default 10,000. */
@@ -106,22 +106,9 @@ export class PredictionLog implements PredictionRecorder {
   }
 
   private async write(entries: readonly PredictionEntry[]): Promise<void> {
-    const records: PredictionRecord[] = [];
-    for (const entry of entries) {
-      try {
-        records.push(toRecord(entry));
-      } catch (error) {
-        this.counts.failed++;
-        this.options.onError?.(error);
-      }
-    }
-    if (records.length === 0) return;
-    try {
-      await this.sink.write(records);
-      this.counts.written += records.length;
-    } catch (error) {
-      this.counts.failed += records.length;
-      this.options.onError?.(error);
-    }
+    const outcome = await writeBatch(this.sink, entries);
+    this.counts.written += outcome.stored;
+    this.counts.failed += outcome.failed;
+    for (const error of outcome.errors) this.options.onError?.(error);
   }
 }

@@ -1,6 +1,7 @@
 import type { PredictionDiff } from "../deployments/diff.js";
 import type { DeploymentArm } from "../registry-view.js";
 import type { ElementType, TensorData } from "../runtime/dtypes.js";
+import { float32Text } from "../runtime/float32-text.js";
 import type { InputBatch, InputSchema } from "../runtime/input-schema.js";
 import type { OutputTensor, Prediction } from "../runtime/predictor.js";
 
@@ -73,6 +74,8 @@ const product = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
 function jsonElement(data: TensorData, index: number, type: ElementType): unknown {
   const value = data[index];
   if (type === "bool") return value !== 0;
+  // The float32's own shortest text, read back as a double: 0.1, not 0.10000000149011612.
+  if (type === "float32") return Number(float32Text(value as number));
   // int64 as a JSON number, exact up to 2^53 (as the protocols answer it).
   return typeof value === "bigint" ? Number(value) : value;
 }

@@ -1,4 +1,4 @@
-import type { PredictionRecord } from "./record.js";
+import { type LoggedEntry, type PredictionRecord, toRecord } from "./record.js";
 
 /**
  * Where the prediction log writes. The embedded default is `JsonlDaySink` (newline-delimited
@@ -8,6 +8,53 @@ import type { PredictionRecord } from "./record.js";
 export interface PredictionSink {
   /** Stores a batch; a rejection counts the whole batch as failed (the log does not retry). */
   write(records: readonly PredictionRecord[]): Promise<void>;
+  /**
+   * Optional, and used instead of `write` when present: stores a batch given as entries, for a
+   * sink that writes its format straight from the tensors more cheaply than through records.
+   */
+  writeEntries?(entries: readonly LoggedEntry[]): Promise<void>;
   /** Flushes and frees what the sink holds; called once, after the last write. */
   close(): Promise<void>;
+}
+
+/** What one batch came to: entries stored, entries lost, and why. */
+export interface BatchOutcome {
+  readonly stored: number;
+  readonly failed: number;
+  readonly errors: readonly unknown[];
+}
+
+/**
+ * One batch into a sink, as both logs (in-thread and worker) hand it over: through `writeEntries`
+ * when the sink has it, else as records, an entry that cannot become a record failing alone.
+ */
+export async function writeBatch(
+  sink: PredictionSink,
+  entries: readonly LoggedEntry[],
+): Promise<BatchOutcome> {
+  if (entries.length === 0) return { stored: 0, failed: 0, errors: [] };
+  if (sink.writeEntries) {
+    try {
+      await sink.writeEntries(entries);
+      return { stored: entries.length, failed: 0, errors: [] };
+    } catch (error) {
+      return { stored: 0, failed: entries.length, errors: [error] };
+    }
+  }
+  const records: PredictionRecord[] = [];
+  const errors: unknown[] = [];
+  for (const entry of entries) {
+    try {
+      records.push(toRecord(entry));
+    } catch (error) {
+      errors.push(error);
+    }
+  }
+  if (records.length === 0) return { stored: 0, failed: errors.length, errors };
+  try {
+    await sink.write(records);
+    return { stored: records.length, failed: errors.length, errors };
+  } catch (error) {
+    return { stored: 0, failed: entries.length, errors: [...errors, error] };
+  }
 }

@@ -16,6 +16,7 @@
  *          --online-entities N --rows-per-entity N --seconds S --redis URL|off --skip-pit
  *          --server-flag FLAG (repeatable: node flags for the server child, e.g. --cpu-prof)
  *          --load-generator wrk|node|auto (default: wrk when installed, else bench/serving's Node client)
+ *          --server-processes N (default 2: the online load again against gyre server --serving-workers N; 1 = skip)
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
       "skip-pit": { type: "boolean", default: false },
       "server-flag": { type: "string", multiple: true, default: [] },
       "load-generator": { type: "string", default: "auto" },
+      "server-processes": { type: "string", default: "2" },
     },
     strict: false, // bench/run.mjs passes every benchmark the same arguments
   });
@@ -148,11 +150,18 @@ async function main(): Promise<void> {
           seconds: n("seconds"),
           serverFlags: (values["server-flag"] ?? []) as string[],
           loadGenerator: load.generator,
+          processes: n("server-processes"),
         });
         const o = online[name] as OnlineFigures;
         log(
-          `${name}: ${o.requests_per_s} req/s, p50 ${o.p50_ms} ms, p99 ${o.p99_ms} ms, server ${o.server_cpu_us_per_request} µs CPU/request (floor ${o.floor.server_cpu_us_per_request}: ${o.server_cpu_ratio_to_floor}×); materialize ${o.materialize.rows_per_s} rows/s`,
+          `${name}: ${o.requests_per_s} req/s, p50 ${o.p50_ms} ms, p99 ${o.p99_ms} ms, server ${o.server_cpu_us_per_request} µs CPU/request (floor ${o.floor.server_cpu_us_per_request}: ${o.server_cpu_ratio_to_floor}×, p99 ${o.floor.p99_ms} ms); materialize ${o.materialize.rows_per_s} rows/s`,
         );
+        const several = o[`processes_${n("server-processes")}`];
+        if (several) {
+          log(
+            `${name}, ${n("server-processes")} processes: ${several.requests_per_s} req/s, p50 ${several.p50_ms} ms, p99 ${several.p99_ms} ms`,
+          );
+        }
       } catch (error) {
         online[name] = { error: (error as Error).message };
         log(`${name}: ${(error as Error).message}`);

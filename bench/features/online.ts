@@ -17,6 +17,8 @@ export interface OnlineFigures extends Figures {
   };
   /** One request, checked once: every value PRESENT. */
   features_per_request: number;
+  /** `gyre server --serving-workers N` (one process per core) under the same load, when asked. */
+  [processes: `processes_${number}`]: Figures;
   /** The same load against a bare Fastify POST route answering a constant of the same size. */
   floor: Figures;
   /** Gyre's server CPU per request over the floor's, measured in the same run. */
@@ -33,10 +35,22 @@ function startFloor(dir: string, answer: string): Promise<ServerProcess> {
 }
 
 /** `gyre server` on a free port with the given online store; resolves once it listens. */
-function startServer(dir: string, onlineStore: string, flags: readonly string[]): Promise<ServerProcess> {
+function startServer(
+  dir: string,
+  onlineStore: string,
+  flags: readonly string[],
+  processes = 1,
+): Promise<ServerProcess> {
   return startGyreServer(dir, {
     nodeFlags: flags,
-    serverArgs: ["--deployments-poll-seconds", "0", "--feature-online-store", onlineStore],
+    serverArgs: [
+      "--deployments-poll-seconds",
+      "0",
+      "--feature-online-store",
+      onlineStore,
+      "--serving-workers",
+      String(processes),
+    ],
   });
 }
 
@@ -56,8 +70,10 @@ export async function onlineBenchmark(options: {
   /** Node flags for the server child (e.g. --cpu-prof). */
   serverFlags: readonly string[];
   loadGenerator: LoadGenerator;
+  /** Also measure `gyre server --serving-workers N` on the same data (N > 1), after the one-process run. */
+  processes: number;
 }): Promise<OnlineFigures> {
-  const server = await startServer(options.dir, options.onlineStore, options.serverFlags);
+  let server = await startServer(options.dir, options.onlineStore, options.serverFlags);
   try {
     const gyre = new Gyre({ trackingUri: server.url, maxRetries: 0 });
     await gyre.features.apply({
@@ -91,6 +107,12 @@ export async function onlineBenchmark(options: {
     const requests = httpRequests("/api/2.0/gyre/features/online", bodies);
     const load = { requests, durationMs: options.seconds * 1000, loadGenerator: options.loadGenerator };
     const { figures } = await measure(server, load);
+    let several: Figures | undefined;
+    if (options.processes > 1) {
+      await server.stop();
+      server = await startServer(options.dir, options.onlineStore, options.serverFlags, options.processes);
+      several = (await measure(server, load)).figures;
+    }
     const floorServer = await startFloor(options.dir, JSON.stringify(check));
     let floor: Figures;
     try {
@@ -100,6 +122,7 @@ export async function onlineBenchmark(options: {
     }
     return {
       ...figures,
+      ...(several ? { [`processes_${options.processes}`]: several } : {}),
       floor,
       server_cpu_ratio_to_floor:
         Math.round((figures.server_cpu_us_per_request / floor.server_cpu_us_per_request) * 100) / 100,

@@ -67,7 +67,41 @@ export function jsonValue(value: unknown): FeatureValue {
   return String(value);
 }
 
-/** A timestamp feature travels as ISO text; the stores keep epoch milliseconds. */
+const two = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+const three = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+/** Years 1970–9999: the plain four-digit form (others take Date's own, with its sign and six digits). */
+const FAST_ISO_END = 253_402_300_800_000;
+
+/**
+ * A timestamp feature travels as ISO text; the stores keep epoch milliseconds. Exactly
+ * `new Date(ms).toISOString()`, computed with integer arithmetic (the civil-from-days algorithm)
+ * because the online path writes one per view per entity row and a Date costs several times more.
+ */
 export function isoOfMillis(ms: number): string {
-  return new Date(ms).toISOString();
+  if (!(ms >= 0 && ms < FAST_ISO_END)) return new Date(ms).toISOString();
+  const time = Math.floor(ms);
+  const days = Math.floor(time / 86_400_000);
+  let rest = time - days * 86_400_000;
+  // Howard Hinnant's days_from_civil inverse, on days since 1970-01-01.
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor(
+    (dayOfEra -
+      Math.floor(dayOfEra / 1460) +
+      Math.floor(dayOfEra / 36_524) -
+      Math.floor(dayOfEra / 146_096)) /
+      365,
+  );
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const shiftedMonth = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * shiftedMonth + 2) / 5) + 1;
+  const month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = Math.floor(rest / 1000);
+  return `${year}-${two(month)}-${two(day)}T${two(hours)}:${two(minutes)}:${two(seconds)}.${three(rest - seconds * 1000)}Z`;
 }

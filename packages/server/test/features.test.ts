@@ -318,6 +318,35 @@ describe.each(backends)("feature store on $name", (backend) => {
     expect(known.body.results[0].statuses).toEqual({ active: "MISSING" }); // defined, not yet materialized
   });
 
+  it("answers alike ahead of Fastify and through it (a query string takes the Fastify route)", async () => {
+    const bodies = [
+      JSON.stringify({ entities: [{ driver_id: 1 }, { driver_id: 7 }], feature_service: "driver_service" }),
+      JSON.stringify({ entities: [{ driver_id: "1" }], feature_service: "driver_service" }),
+      JSON.stringify({ entities: [{ driver_id: 1 }], features: ["driver_stats:conv_rate"], extra: 1 }),
+      '{"entities": [',
+      "",
+    ];
+    const send = async (suffix: string, body: string) => {
+      const response = await fetch(`${base}${BASE}/online${suffix}`, {
+        method: "POST",
+        body,
+        headers: { "content-type": "application/json" },
+      });
+      return {
+        status: response.status,
+        type: response.headers.get("content-type"),
+        text: await response.text(),
+      };
+    };
+    for (const body of bodies) {
+      const fast = await send("", body);
+      expect(await send("?via=fastify", body)).toEqual(fast);
+      expect(fast.type).toBe("application/json; charset=utf-8");
+    }
+    expect((await send("", bodies[0]!)).status).toBe(200);
+    expect(JSON.parse((await send("", bodies[3]!)).text).error_code).toBe("INVALID_PARAMETER_VALUE");
+  });
+
   it("answers 400 naming the field for bad keys and unknown fields", async () => {
     const wrongType = await call("POST", "online", {
       entities: [{ driver_id: "1" }],

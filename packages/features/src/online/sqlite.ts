@@ -46,11 +46,29 @@ function stringEnd(text: string, start: number): number {
   return i + 1;
 }
 
-/** A stored row's event time and the requested features' JSON texts. */
-function recordOf(row: [number, string], features: readonly string[]): OnlineJsonRecord {
-  const fields = payloadFields(row[1]);
-  return { eventTime: row[0], texts: features.map((f) => fields[f]) };
+/** A stored row as reads use it: its event time and its fields' JSON texts. */
+interface StoredRow {
+  readonly eventTime: number;
+  readonly fields: Record<string, string>;
 }
+
+function storedRow(row: [number, string]): StoredRow {
+  return { eventTime: row[0], fields: payloadFields(row[1]) };
+}
+
+function recordOf(row: StoredRow, features: readonly string[]): OnlineJsonRecord {
+  return { eventTime: row.eventTime, texts: features.map((f) => row.fields[f]) };
+}
+
+export interface SqliteOnlineOptions {
+  /**
+   * Rows (a view's values for one entity, or the fact that there are none) kept in memory
+   * between reads; 0 turns the cache off. Default 100,000.
+   */
+  readonly cacheEntries?: number;
+}
+
+const DEFAULT_CACHE_ENTRIES = 100_000;
 
 /**
  * The embedded online store: one SQLite table keyed by (view, entity key) WITHOUT ROWID, one row
@@ -67,8 +85,19 @@ export class SqliteOnlineStore implements OnlineStore {
   /** One prepared multi-key lookup per (view count, key count). */
   private readonly lookups = new Map<number, Database.Statement>();
   private readonly readTogether: (reads: readonly OnlineRead[]) => (OnlineJsonRecord | undefined)[][];
+  /**
+   * Rows read before, by view and key (null: no row). Valid while `PRAGMA data_version` stays
+   * put — it moves whenever another connection (another server process, `gyre features
+   * materialize`) commits — and cleared by this connection's own writes, so a read never sees
+   * a value older than the database's.
+   */
+  private readonly cache = new Map<string, StoredRow | null>();
+  private readonly cacheEntries: number;
+  private readonly dataVersion: Database.Statement;
+  private cachedVersion = -1;
 
-  constructor(path: string) {
+  constructor(path: string, options: SqliteOnlineOptions = {}) {
+    this.cacheEntries = options.cacheEntries ?? DEFAULT_CACHE_ENTRIES;
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma("journal_mode = WAL");
@@ -94,6 +123,7 @@ export class SqliteOnlineStore implements OnlineStore {
     this.select = this.db
       .prepare("SELECT event_time, payload FROM online_features WHERE view = ? AND entity_key = ?")
       .raw();
+    this.dataVersion = this.db.prepare("PRAGMA data_version").pluck();
     this.readTogether = this.db.transaction((reads: readonly OnlineRead[]) => this.readEach(reads));
     this.writeBatch = this.db.transaction((view: string, rows: readonly OnlineRow[]) => {
       for (const row of rows) {
@@ -109,6 +139,7 @@ export class SqliteOnlineStore implements OnlineStore {
   }
 
   async write(view: string, rows: readonly OnlineRow[]): Promise<void> {
+    this.cache.clear();
     this.writeBatch(view, rows);
   }
 
@@ -117,6 +148,8 @@ export class SqliteOnlineStore implements OnlineStore {
   }
 
   async readJson(reads: readonly OnlineRead[]): Promise<(OnlineJsonRecord | undefined)[][]> {
+    const cached = this.fromCache(reads);
+    if (cached) return cached;
     const views = new Set<string>();
     const keys = new Set<string>();
     for (const r of reads) {
@@ -126,17 +159,50 @@ export class SqliteOnlineStore implements OnlineStore {
     // Small reads (one request's rows): one statement for every (view, key) pair. Larger ones: one
     // read transaction, so SQLite takes its WAL read lock once, not per row.
     if (views.size * keys.size > MAX_PAIRS_PER_STATEMENT) return this.readTogether(reads);
-    const found = new Map<string, [number, string]>();
+    const found = new Map<string, StoredRow>();
     const args = [...views, ...keys];
     for (const row of this.lookup(views.size, keys.size).all(args) as [string, string, number, string][]) {
-      found.set(`${row[0]}\u0000${row[1]}`, [row[2], row[3]]);
+      found.set(`${row[0]}\u0000${row[1]}`, storedRow([row[2], row[3]]));
     }
     return reads.map((r) =>
       r.keys.map((key) => {
-        const row = found.get(`${r.view}\u0000${key}`);
+        const id = `${r.view}\u0000${key}`;
+        const row = found.get(id);
+        this.remember(id, row ?? null);
         return row === undefined ? undefined : recordOf(row, r.features);
       }),
     );
+  }
+
+  /** Every requested row from the cache, or undefined when one is not there (or the cache is off). */
+  private fromCache(reads: readonly OnlineRead[]): (OnlineJsonRecord | undefined)[][] | undefined {
+    if (this.cacheEntries === 0) return undefined;
+    const version = this.dataVersion.get() as number;
+    if (version !== this.cachedVersion) {
+      this.cache.clear();
+      this.cachedVersion = version;
+      return undefined;
+    }
+    const out: (OnlineJsonRecord | undefined)[][] = [];
+    for (const r of reads) {
+      const records: (OnlineJsonRecord | undefined)[] = [];
+      for (const key of r.keys) {
+        const row = this.cache.get(`${r.view}\u0000${key}`);
+        if (row === undefined) return undefined;
+        records.push(row === null ? undefined : recordOf(row, r.features));
+      }
+      out.push(records);
+    }
+    return out;
+  }
+
+  private remember(id: string, row: StoredRow | null): void {
+    if (this.cacheEntries === 0) return;
+    if (this.cache.size >= this.cacheEntries) {
+      // The oldest entry goes (a Map iterates in insertion order).
+      this.cache.delete(this.cache.keys().next().value!);
+    }
+    this.cache.set(id, row);
   }
 
   /** `view IN (…) AND entity_key IN (…)`: primary-key searches; pairs not asked for are ignored. */
@@ -159,13 +225,16 @@ export class SqliteOnlineStore implements OnlineStore {
   private readEach(reads: readonly OnlineRead[]): (OnlineJsonRecord | undefined)[][] {
     return reads.map((r) =>
       r.keys.map((key) => {
-        const row = this.select.get(r.view, key) as [number, string] | undefined;
-        return row === undefined ? undefined : recordOf(row, r.features);
+        const raw = this.select.get(r.view, key) as [number, string] | undefined;
+        const row = raw === undefined ? null : storedRow(raw);
+        this.remember(`${r.view}\u0000${key}`, row);
+        return row === null ? undefined : recordOf(row, r.features);
       }),
     );
   }
 
   async dropView(view: string): Promise<void> {
+    this.cache.clear();
     this.db.prepare("DELETE FROM online_features WHERE view = ?").run(view);
   }
 

@@ -49,8 +49,8 @@ export async function readRegistry(db: Db): Promise<RegistryState> {
 export class FeatureRegistryService {
   constructor(
     private readonly ctx: FeaturesContext,
-    /** Called after an apply that removed views (their online values are dropped). */
-    private readonly onViewsRemoved: (views: string[]) => Promise<void>,
+    /** Called after an apply that changed the registry, with the views it removed (their online values are dropped). */
+    private readonly onApplied: (removedViews: string[]) => Promise<void>,
   ) {}
 
   async planFeatures(req: Req<"planFeatures">): Promise<Res<"planFeatures">> {
@@ -124,7 +124,7 @@ export class FeatureRegistryService {
     const removed = result.changes
       .filter((c) => c.kind === "feature_view" && c.action === "remove")
       .map((c) => c.name);
-    if (removed.length > 0) await this.onViewsRemoved(removed);
+    if (result.applied) await this.onApplied(removed);
     return result;
   }
 

@@ -37,10 +37,11 @@ export function createFeatureServices(
   const store = new OnlineStoreHandle(options.onlineStoreUri, options.openStore ?? openOnlineStore);
   const snapshots = new RegistrySnapshots(ctx.db, versionProbe(ctx.db, options.store));
   const materialize = new FeatureMaterializeService(ctx, snapshots, store);
-  const registry = new FeatureRegistryService(ctx, async (views) => {
-    if (options.onlineStoreUri === undefined) return;
+  const registry = new FeatureRegistryService(ctx, async (removedViews) => {
+    snapshots.invalidate();
+    if (options.onlineStoreUri === undefined || removedViews.length === 0) return;
     const online = await store.get();
-    for (const view of views) await online.dropView(view);
+    for (const view of removedViews) await online.dropView(view);
   });
   return {
     registry,

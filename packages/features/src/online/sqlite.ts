@@ -88,13 +88,15 @@ export class SqliteOnlineStore implements OnlineStore {
   /**
    * Rows read before, by view and key (null: no row). Valid while `PRAGMA data_version` stays
    * put — it moves whenever another connection (another server process, `gyre features
-   * materialize`) commits — and cleared by this connection's own writes, so a read never sees
-   * a value older than the database's.
+   * materialize`) commits; compared once per event-loop turn — and cleared by this connection's
+   * own writes, so a read never sees a value older than the database's at the start of its turn.
    */
   private readonly cache = new Map<string, StoredRow | null>();
   private readonly cacheEntries: number;
   private readonly dataVersion: Database.Statement;
   private cachedVersion = -1;
+  /** Whether this turn has compared data_version already. */
+  private versionChecked = false;
 
   constructor(path: string, options: SqliteOnlineOptions = {}) {
     this.cacheEntries = options.cacheEntries ?? DEFAULT_CACHE_ENTRIES;
@@ -177,11 +179,19 @@ export class SqliteOnlineStore implements OnlineStore {
   /** Every requested row from the cache, or undefined when one is not there (or the cache is off). */
   private fromCache(reads: readonly OnlineRead[]): (OnlineJsonRecord | undefined)[][] | undefined {
     if (this.cacheEntries === 0) return undefined;
-    const version = this.dataVersion.get() as number;
-    if (version !== this.cachedVersion) {
-      this.cache.clear();
-      this.cachedVersion = version;
-      return undefined;
+    if (!this.versionChecked) {
+      // Once per event-loop turn: the reads that arrive together see the database as of the
+      // turn's start, as they would had they been answered in one statement.
+      this.versionChecked = true;
+      setImmediate(() => {
+        this.versionChecked = false;
+      });
+      const version = this.dataVersion.get() as number;
+      if (version !== this.cachedVersion) {
+        this.cache.clear();
+        this.cachedVersion = version;
+        return undefined;
+      }
     }
     const out: (OnlineJsonRecord | undefined)[][] = [];
     for (const r of reads) {

@@ -221,34 +221,69 @@ describe("point-in-time join", () => {
     return { result, rows };
   }
 
+  /**
+   * Runs the join and checks every row against the reference; returns how many spine rows had
+   * several best candidates (exact ties), per view, and how many by_pair rows the ttl expired.
+   */
+  async function checkAgainstReference(frows: FRow[], srows: SRow[], name: string) {
+    const { result, rows } = await run(frows, srows, name);
+    expect(result.rows).toBe(srows.length);
+    expect(rows.length).toBe(srows.length);
+    expect(result.columns.map((c) => c.name)).toEqual(["k1", "k2", "t", "tag", "f", "g", "f1", "g1"]);
+    const counts = { pairTies: 0, oneTies: 0, matched: 0, expired: 0 };
+    for (const [i, s] of srows.entries()) {
+      const row = rows[i]!;
+      expect(Number(row.tag)).toBe(s.tag); // entity order kept
+      const pair = reference(frows, s, ["k1", "k2"], 6);
+      const one = reference(frows, s, ["k1"], 0);
+      if (pair.length > 1) counts.pairTies++;
+      if (one.length > 1) counts.oneTies++;
+      if (one.length > 0) counts.matched++;
+      if (pair.length === 0 && reference(frows, s, ["k1", "k2"], 0).length > 0) counts.expired++;
+      const got = { f: row.f as number | null, g: row.g === null ? null : Number(row.g) };
+      if (pair.length === 0) expect(got).toEqual({ f: null, g: null });
+      else expect(pair).toContainEqual(got);
+      const got1 = { f: row.f1 as number | null, g: row.g1 === null ? null : Number(row.g1) };
+      if (one.length === 0) expect(got1).toEqual({ f: null, g: null });
+      else expect(one).toContainEqual(got1);
+    }
+    return counts;
+  }
+
   for (const seed of [1, 2, 3]) {
     it(`matches the brute-force reference (seed ${seed})`, async () => {
       const { frows, srows } = makeData(seed, 600, 400);
-      const { result, rows } = await run(frows, srows, `seed${seed}`);
-      expect(result.rows).toBe(srows.length);
-      expect(rows.length).toBe(srows.length);
-      expect(result.columns.map((c) => c.name)).toEqual(["k1", "k2", "t", "tag", "f", "g", "f1", "g1"]);
-      let ties = 0;
-      let expired = 0;
-      for (const [i, s] of srows.entries()) {
-        const row = rows[i]!;
-        expect(Number(row.tag)).toBe(s.tag); // entity order kept
-        const pair = reference(frows, s, ["k1", "k2"], 6);
-        const one = reference(frows, s, ["k1"], 0);
-        if (pair.length > 1) ties++;
-        if (pair.length === 0 && reference(frows, s, ["k1", "k2"], 0).length > 0) expired++;
-        const got = { f: row.f as number | null, g: row.g === null ? null : Number(row.g) };
-        if (pair.length === 0) expect(got).toEqual({ f: null, g: null });
-        else expect(pair).toContainEqual(got);
-        const got1 = { f: row.f1 as number | null, g: row.g1 === null ? null : Number(row.g1) };
-        if (one.length === 0) expect(got1).toEqual({ f: null, g: null });
-        else expect(one).toContainEqual(got1);
-      }
-      // The data exercise what they are meant to.
-      expect(ties).toBeGreaterThan(0);
-      expect(expired).toBeGreaterThan(0);
+      const counts = await checkAgainstReference(frows, srows, `seed${seed}`);
+      // The data exercise what they are meant to: tied and untied matches, expiry.
+      expect(counts.pairTies).toBeGreaterThan(0);
+      expect(counts.oneTies).toBeLessThan(counts.matched);
+      expect(counts.expired).toBeGreaterThan(0);
     });
   }
+
+  // Untied spine rows skip the tie-breaking aggregate; these two cases hold each path alone.
+  it("matches the reference when no two view rows share keys and event time", async () => {
+    const { frows, srows } = makeData(4, 300, 300);
+    // Distinct event times overall, so no key (single or composite) has a tie.
+    const untied = frows.map((f, i) => ({ ...f, ev: f.ev === null ? null : i }));
+    const counts = await checkAgainstReference(untied, srows, "untied");
+    expect(counts).toMatchObject({ pairTies: 0, oneTies: 0 });
+    expect(counts.matched).toBeGreaterThan(0);
+  });
+
+  it("matches the reference when every matched row is an exact tie", async () => {
+    const { frows, srows } = makeData(6, 300, 300);
+    // Each row thrice at the same keys and event time: as is, created later, and with other
+    // values (a tie on created time too, left to the value hash).
+    const tied = frows.flatMap((f) => [
+      f,
+      { ...f, cr: f.cr === null ? 0 : f.cr + 1 },
+      { ...f, f: f.f === null ? 0.5 : null, g: f.g + 1 },
+    ]);
+    const counts = await checkAgainstReference(tied, srows, "tied");
+    expect(counts.matched).toBeGreaterThan(0);
+    expect(counts.pairTies + counts.oneTies).toBeGreaterThan(0);
+  });
 
   it("picks the same row among exact ties whatever the source order", async () => {
     const { frows, srows } = makeData(9, 500, 300);

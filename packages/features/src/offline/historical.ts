@@ -1,6 +1,6 @@
 import { invalidParameter } from "@gyre/core";
 import type { DataEngine, Table } from "@gyre/data";
-import type { FeatureSelection } from "../catalog.js";
+import type { FeatureSelection, ResolvedView } from "../catalog.js";
 import type { Transformation } from "../online/retrieve.js";
 import { epochMicros, ident, literal } from "../sql.js";
 import { applyOnDemand, onDemandInputs } from "./on-demand.js";
@@ -23,12 +23,16 @@ const SPINE = "__gyre_spine";
 /**
  * The point-in-time join. For each spine row with keys K and time T, and each view, the view row
  * with keys K maximising (event time, created time, value hash) among those with event time ≤ T.
- * Two steps per view, both exact: a DuckDB ASOF join on the event time alone (as fast as a bare
- * ASOF join: the narrow key-and-time side is all it sorts) finds the latest event time ≤ T; an
- * equi-join back on (K, that time) gathers every row tied at it, and arg_max over (created, hash)
- * picks one — so exact ties never duplicate a spine row and the choice does not depend on file
- * order. Keys are compared column by column. With a ttl, an event time before T − ttl matches
- * nothing (both bounds inclusive; if the latest row is too old, every earlier one is too).
+ * Per view, all exact:
+ * 1. a DuckDB ASOF join on the event time alone (as fast as a bare ASOF join: the narrow
+ *    key-and-time side is all it sorts) finds the latest event time ≤ T;
+ * 2. an equi-join back on (K, that time) gathers every view row at it — almost always exactly one;
+ * 3. only the spine rows that gathered several (exact ties) go through arg_max over (created,
+ *    hash), so ties never duplicate a spine row and the choice does not depend on file order,
+ *    while the untied rows skip the aggregate (a per-row arg_max over structs cost about as much
+ *    as the equi-join itself).
+ * Keys are compared column by column. With a ttl, an event time before T − ttl matches nothing
+ * (both bounds inclusive; if the latest row is too old, every earlier one is too).
  * The spine is copied into a table first: its rowid is the input order, so the output has exactly
  * one row per spine row, in order; a row without a time or with a missing key gets NULLs.
  */
@@ -74,33 +78,56 @@ export async function historicalQuery(join: HistoricalJoin): Promise<string> {
     aliasOf.set(view.def.name, alias);
     const table = join.sources.get(view.def.name);
     if (!table) throw new Error(`no source relation for view ${view.def.name}`);
-    const keys = view.keys.map((k) => ident(k.name));
-    const ttl = view.def.ttl_seconds;
-    const latest =
-      `SELECT s.__r, ${keys.map((k) => `s.${k}`).join(", ")}, v.__ev ` +
-      `FROM (SELECT rowid AS __r, ${keys.join(", ")}, __gyre_t FROM ${SPINE} WHERE __gyre_t IS NOT NULL) s ` +
-      `ASOF JOIN (${viewKeys(view, table)}) v ON ${keys.map((k) => `s.${k} = v.${k}`).join(" AND ")} AND s.__gyre_t >= v.__ev` +
-      (ttl > 0 ? ` WHERE v.__ev >= s.__gyre_t - ${ttl * 1_000_000}` : "");
-    const fields = features.map((f) => `${ident(f.name)} := v.${ident(`__f_${f.name}`)}`);
-    ctes.push(
-      `${alias} AS (SELECT m.__r, arg_max(struct_pack(${fields.join(", ")}), ${tieOrder(view, "v.", false)}) AS best ` +
-        `FROM (${latest}) m JOIN (${viewRows(view, table)}) v ON ${keys.map((k) => `m.${k} = v.${k}`).join(" AND ")} AND m.__ev = v.__ev ` +
-        "GROUP BY m.__r)",
-    );
+    ctes.push(...viewCtes(i, view, features, table));
     joins.push(`LEFT JOIN ${alias} ON ${alias}.__r = s.rowid`);
   }
+  const column = (view: string, feature: string) => `${aliasOf.get(view)}.${ident(`__f_${feature}`)}`;
   const columns = selection.outputs
     .filter((out) => aliasOf.has(out.view)) // transformation outputs are added by writeHistorical
-    .map((out) => `${aliasOf.get(out.view)}.best.${ident(out.field.name)} AS ${ident(out.output)}`);
+    .map((out) => `${column(out.view, out.field.name)} AS ${ident(out.output)}`);
   // Transformation inputs travel as hidden columns to the transformation stage.
   for (const input of onDemandInputs(selection)) {
-    columns.push(`${aliasOf.get(input.view)}.best.${ident(input.feature)} AS ${ident(input.column)}`);
+    columns.push(`${column(input.view, input.feature)} AS ${ident(input.column)}`);
   }
   return (
     `${ctes.length > 0 ? `WITH ${ctes.join(", ")} ` : ""}` +
     `SELECT s.* EXCLUDE (__gyre_t)${columns.length > 0 ? `, ${columns.join(", ")}` : ""} ` +
     `FROM ${SPINE} s ${joins.join(" ")} ORDER BY s.rowid`
   );
+}
+
+/**
+ * The CTEs of view `i`, ending in `__w<i>`: one row per matched spine rowid (`__r`) with the
+ * selected features as `__f_<name>`. `__j<i>` (every view row at the matched key and event time)
+ * and `__t<i>` (the rowids with several) are read twice each, so DuckDB materializes them.
+ */
+function viewCtes(
+  i: number,
+  view: ResolvedView,
+  features: FeatureSelection["views"][number]["features"],
+  table: Table,
+): string[] {
+  const keys = view.keys.map((k) => ident(k.name));
+  const ttl = view.def.ttl_seconds;
+  const latest =
+    `SELECT s.__r, ${keys.map((k) => `s.${k}`).join(", ")}, v.__ev ` +
+    `FROM (SELECT rowid AS __r, ${keys.join(", ")}, __gyre_t FROM ${SPINE} WHERE __gyre_t IS NOT NULL) s ` +
+    `ASOF JOIN (${viewKeys(view, table)}) v ON ${keys.map((k) => `s.${k} = v.${k}`).join(" AND ")} AND s.__gyre_t >= v.__ev` +
+    (ttl > 0 ? ` WHERE v.__ev >= s.__gyre_t - ${ttl * 1_000_000}` : "");
+  const gathered =
+    `SELECT m.__r, v.* EXCLUDE (${[...keys, "__ev"].join(", ")}) FROM (${latest}) m ` +
+    `JOIN (${viewRows(view, table)}) v ON ${keys.map((k) => `m.${k} = v.${k}`).join(" AND ")} AND m.__ev = v.__ev`;
+  const selected = features.map((f) => ident(`__f_${f.name}`));
+  const fields = features.map((f) => `${ident(f.name)} := j.${ident(`__f_${f.name}`)}`);
+  const resolved =
+    `SELECT j.__r, arg_max(struct_pack(${fields.join(", ")}), ${tieOrder(view, "j.", false)}) AS best ` +
+    `FROM __j${i} j SEMI JOIN __t${i} t ON j.__r = t.__r GROUP BY j.__r`;
+  return [
+    `__j${i} AS MATERIALIZED (${gathered})`,
+    `__t${i} AS MATERIALIZED (SELECT __r FROM __j${i} GROUP BY __r HAVING count(*) > 1)`,
+    `__w${i} AS (SELECT j.__r, ${selected.map((c) => `j.${c}`).join(", ")} FROM __j${i} j ANTI JOIN __t${i} t ON j.__r = t.__r ` +
+      `UNION ALL SELECT b.__r, ${features.map((f) => `b.best.${ident(f.name)}`).join(", ")} FROM (${resolved}) b)`,
+  ];
 }
 
 /**

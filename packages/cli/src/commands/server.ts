@@ -52,7 +52,7 @@ export const serverCommand = defineCommand({
     ],
     [
       "--feature-online-store URI",
-      "Feature store's online store: sqlite:///path or redis://host:port (default: $GYRE_HOME/features-online.db)",
+      "Feature store's online store: sqlite:///path[?cache_entries=N] or redis://host:port (default: $GYRE_HOME/features-online.db)",
     ],
     ["--feature-repo DIR", "Feature repository whose on-demand transformations the server runs"],
     ["--serving-workers N", "Server processes sharing the port, one per core (default: 1)"],

@@ -154,7 +154,7 @@ async function main(): Promise<void> {
         });
         const o = online[name] as OnlineFigures;
         log(
-          `${name}: ${o.requests_per_s} req/s, p50 ${o.p50_ms} ms, p99 ${o.p99_ms} ms, server ${o.server_cpu_us_per_request} µs CPU/request (floor ${o.floor.server_cpu_us_per_request}: ${o.server_cpu_ratio_to_floor}×, p99 ${o.floor.p99_ms} ms); materialize ${o.materialize.rows_per_s} rows/s`,
+          `${name}: ${o.requests_per_s} req/s, p50 ${o.p50_ms} ms, p99 ${o.p99_ms} ms, server ${o.server_cpu_us_per_request} µs CPU/request (floor ${o.floor.server_cpu_us_per_request}: ${o.server_cpu_ratio_to_floor}×, p99 ${o.floor.p99_ms} ms; node:http floor p99 ${o.floor_node_http.p99_ms} ms); materialize ${o.materialize.rows_per_s} rows/s`,
         );
         const several = o[`processes_${n("server-processes")}`];
         if (several) {

@@ -21,17 +21,26 @@ export interface OnlineFigures extends Figures {
   [processes: `processes_${number}`]: Figures;
   /** The same load against a bare Fastify POST route answering a constant of the same size. */
   floor: Figures;
+  /**
+   * Plain node:http answering the same constant with one reply flush per turn: the least an HTTP
+   * answer of this size costs here, so its p99 bounds what any server can reach in this harness.
+   */
+  floor_node_http: Figures;
   /** Gyre's server CPU per request over the floor's, measured in the same run. */
   server_cpu_ratio_to_floor: number;
 }
 
-const FLOOR_SERVER = fileURLToPath(new URL("./floor-server.js", import.meta.url));
+/** The floors: a bare Fastify route (the issue's), and plain node:http with per-turn replies. */
+const FLOOR_SERVERS = {
+  fastify: fileURLToPath(new URL("./floor-server.js", import.meta.url)),
+  node_http: fileURLToPath(new URL("./raw-floor-server.js", import.meta.url)),
+};
 
-/** The floor server answering `answer`; resolves once it prints its port. */
-function startFloor(dir: string, answer: string): Promise<ServerProcess> {
+/** A floor server answering `answer`; resolves once it prints its port. */
+function startFloor(dir: string, answer: string, kind: keyof typeof FLOOR_SERVERS): Promise<ServerProcess> {
   const file = path.join(dir, "floor-answer.json");
   writeFileSync(file, answer);
-  return startChild([FLOOR_SERVER, file], process.env, /^(\d+)$/m);
+  return startChild([FLOOR_SERVERS[kind], file], process.env, /^(\d+)$/m);
 }
 
 /** `gyre server` on a free port with the given online store; resolves once it listens. */
@@ -113,17 +122,21 @@ export async function onlineBenchmark(options: {
       server = await startServer(options.dir, options.onlineStore, options.serverFlags, options.processes);
       several = (await measure(server, load)).figures;
     }
-    const floorServer = await startFloor(options.dir, JSON.stringify(check));
-    let floor: Figures;
-    try {
-      floor = (await measure(floorServer, load)).figures;
-    } finally {
-      await floorServer.stop();
-    }
+    const measureFloor = async (kind: keyof typeof FLOOR_SERVERS): Promise<Figures> => {
+      const floorServer = await startFloor(options.dir, JSON.stringify(check), kind);
+      try {
+        return (await measure(floorServer, load)).figures;
+      } finally {
+        await floorServer.stop();
+      }
+    };
+    const floor = await measureFloor("fastify");
+    const rawFloor = await measureFloor("node_http");
     return {
       ...figures,
       ...(several ? { [`processes_${options.processes}`]: several } : {}),
       floor,
+      floor_node_http: rawFloor,
       server_cpu_ratio_to_floor:
         Math.round((figures.server_cpu_us_per_request / floor.server_cpu_us_per_request) * 100) / 100,
       features_per_request: statuses.length,

@@ -28,11 +28,13 @@ async function write(sink: PredictionSink, batch: PackedBatch): Promise<FromLogW
 }
 
 /**
- * The log must never slow a request: this thread runs at the lowest scheduling priority, so on a
- * machine without an idle core the kernel gives the core to the event loop (and to everything
- * else) first and the log takes what is left. If that is not enough for long, the log's bounded
- * queue fills and entries are dropped and counted, rather than answers delayed. Linux only (nice
- * is per thread there, addressed by the thread's id); elsewhere the thread keeps its priority.
+ * The log must never slow a request: this thread runs at the lowest scheduling priority, so when
+ * cores are short the kernel prefers the event loop (and everything else) and the log takes what
+ * is left; if that is not enough for long, the log's bounded queue fills and entries are dropped
+ * and counted, rather than answers delayed. Priority does not make the log free — on a 2-core
+ * machine its CPU still slowed the event loop measurably — which is why the JSONL sink writes
+ * bytes directly (line-writer.ts). Linux only (nice is per thread there, addressed by the
+ * thread's id); elsewhere the thread keeps its priority.
  */
 const LOG_THREAD_NICE = 19;
 

@@ -23,14 +23,14 @@ const SPINE = "__gyre_spine";
 /**
  * The point-in-time join. For each spine row with keys K and time T, and each view, the view row
  * with keys K maximising (event time, created time, value hash) among those with event time ≤ T.
- * Per view, all exact:
- * 1. a DuckDB ASOF join on the event time alone (as fast as a bare ASOF join: the narrow
+ * The spine rows pass through the views one after another; per view, all exact:
+ * 1. a DuckDB ASOF join on the event time alone (as fast as a bare ASOF join: the view's narrow
  *    key-and-time side is all it sorts) finds the latest event time ≤ T;
  * 2. an equi-join back on (K, that time) gathers every view row at it — almost always exactly one;
  * 3. only the spine rows that gathered several (exact ties) go through arg_max over (created,
  *    hash), so ties never duplicate a spine row and the choice does not depend on file order,
- *    while the untied rows skip the aggregate (a per-row arg_max over structs cost about as much
- *    as the equi-join itself).
+ *    while the untied rows skip the aggregate (a per-row arg_max cost about as much as the
+ *    equi-join itself).
  * Keys are compared column by column. With a ttl, an event time before T − ttl matches nothing
  * (both bounds inclusive; if the latest row is too old, every earlier one is too).
  * The spine is copied into a table first: its rowid is the input order, so the output has exactly
@@ -71,62 +71,60 @@ export async function historicalQuery(join: HistoricalJoin): Promise<string> {
   );
 
   const ctes: string[] = [];
-  const joins: string[] = [];
-  const aliasOf = new Map<string, string>();
-  for (const [i, { view, features }] of selection.views.entries()) {
-    const alias = `__w${i}`;
-    aliasOf.set(view.def.name, alias);
+  let rows = `(SELECT *, rowid AS __gyre_r FROM ${SPINE})`;
+  const structOf = new Map<string, string>();
+  for (const [i, { view }] of selection.views.entries()) {
     const table = join.sources.get(view.def.name);
     if (!table) throw new Error(`no source relation for view ${view.def.name}`);
-    ctes.push(...viewCtes(i, view, features, table));
-    joins.push(`LEFT JOIN ${alias} ON ${alias}.__r = s.rowid`);
+    ctes.push(...viewCtes(i, rows, view, table));
+    rows = `__gyre_p${i}`;
+    structOf.set(view.def.name, `__gyre_v${i}`);
   }
-  const column = (view: string, feature: string) => `${aliasOf.get(view)}.${ident(`__f_${feature}`)}`;
+  const column = (view: string, feature: string) => `${structOf.get(view)}.${ident(`__f_${feature}`)}`;
   const columns = selection.outputs
-    .filter((out) => aliasOf.has(out.view)) // transformation outputs are added by writeHistorical
+    .filter((out) => structOf.has(out.view)) // transformation outputs are added by writeHistorical
     .map((out) => `${column(out.view, out.field.name)} AS ${ident(out.output)}`);
   // Transformation inputs travel as hidden columns to the transformation stage.
   for (const input of onDemandInputs(selection)) {
     columns.push(`${column(input.view, input.feature)} AS ${ident(input.column)}`);
   }
+  const hidden = ["__gyre_t", "__gyre_r", ...structOf.values()];
   return (
     `${ctes.length > 0 ? `WITH ${ctes.join(", ")} ` : ""}` +
-    `SELECT s.* EXCLUDE (__gyre_t)${columns.length > 0 ? `, ${columns.join(", ")}` : ""} ` +
-    `FROM ${SPINE} s ${joins.join(" ")} ORDER BY s.rowid`
+    `SELECT * EXCLUDE (${hidden.join(", ")})${columns.length > 0 ? `, ${columns.join(", ")}` : ""} ` +
+    `FROM ${rows} ORDER BY __gyre_r`
   );
 }
 
 /**
- * The CTEs of view `i`, ending in `__w<i>`: one row per matched spine rowid (`__r`) with the
- * selected features as `__f_<name>`. `__j<i>` (every view row at the matched key and event time)
- * and `__t<i>` (the rowids with several) are read twice each, so DuckDB materializes them.
+ * The CTEs of view `i`, ending in `__gyre_p<i>`: every row of `rows` (the spine rows with the
+ * earlier views' picks), each once, with column `__gyre_v<i>` added: the picked view row as a
+ * struct of viewRows' columns, NULL when nothing matched. `__gyre_j<i>` (each row with every view
+ * row at its matched key and event time) and `__gyre_t<i>` (the rowids that gathered several) are
+ * read twice each, so DuckDB materializes them.
  */
-function viewCtes(
-  i: number,
-  view: ResolvedView,
-  features: FeatureSelection["views"][number]["features"],
-  table: Table,
-): string[] {
+function viewCtes(i: number, rows: string, view: ResolvedView, table: Table): string[] {
   const keys = view.keys.map((k) => ident(k.name));
   const ttl = view.def.ttl_seconds;
+  // A spine row without a time must match nothing; the as-of join alone is not relied on for that
+  // (it matched such a row, sorted last, to the latest event when its input came from a union).
+  const ev = `CASE WHEN ${ttl > 0 ? `v.__ev >= s.__gyre_t - ${ttl * 1_000_000}` : "s.__gyre_t IS NOT NULL"} THEN v.__ev END`;
   const latest =
-    `SELECT s.__r, ${keys.map((k) => `s.${k}`).join(", ")}, v.__ev ` +
-    `FROM (SELECT rowid AS __r, ${keys.join(", ")}, __gyre_t FROM ${SPINE} WHERE __gyre_t IS NOT NULL) s ` +
-    `ASOF JOIN (${viewKeys(view, table)}) v ON ${keys.map((k) => `s.${k} = v.${k}`).join(" AND ")} AND s.__gyre_t >= v.__ev` +
-    (ttl > 0 ? ` WHERE v.__ev >= s.__gyre_t - ${ttl * 1_000_000}` : "");
+    `SELECT s.*, ${ev} AS __gyre_ev FROM ${rows} s ` +
+    `ASOF LEFT JOIN (${viewKeys(view, table)}) v ON ${keys.map((k) => `s.${k} = v.${k}`).join(" AND ")} AND s.__gyre_t >= v.__ev`;
+  const picked = `__gyre_v${i}`;
+  const [j, t] = [`__gyre_j${i}`, `__gyre_t${i}`];
   const gathered =
-    `SELECT m.__r, v.* EXCLUDE (${[...keys, "__ev"].join(", ")}) FROM (${latest}) m ` +
-    `JOIN (${viewRows(view, table)}) v ON ${keys.map((k) => `m.${k} = v.${k}`).join(" AND ")} AND m.__ev = v.__ev`;
-  const selected = features.map((f) => ident(`__f_${f.name}`));
-  const fields = features.map((f) => `${ident(f.name)} := j.${ident(`__f_${f.name}`)}`);
+    `SELECT m.* EXCLUDE (__gyre_ev), v AS ${picked} FROM (${latest}) m ` +
+    `LEFT JOIN (${viewRows(view, table)}) v ON ${keys.map((k) => `m.${k} = v.${k}`).join(" AND ")} AND m.__gyre_ev = v.__ev`;
   const resolved =
-    `SELECT j.__r, arg_max(struct_pack(${fields.join(", ")}), ${tieOrder(view, "j.", false)}) AS best ` +
-    `FROM __j${i} j SEMI JOIN __t${i} t ON j.__r = t.__r GROUP BY j.__r`;
+    `SELECT arg_max(j, ${tieOrder(view, `j.${picked}.`, false)}) AS best ` +
+    `FROM ${j} j SEMI JOIN ${t} t ON j.__gyre_r = t.__gyre_r GROUP BY j.__gyre_r`;
   return [
-    `__j${i} AS MATERIALIZED (${gathered})`,
-    `__t${i} AS MATERIALIZED (SELECT __r FROM __j${i} GROUP BY __r HAVING count(*) > 1)`,
-    `__w${i} AS (SELECT j.__r, ${selected.map((c) => `j.${c}`).join(", ")} FROM __j${i} j ANTI JOIN __t${i} t ON j.__r = t.__r ` +
-      `UNION ALL SELECT b.__r, ${features.map((f) => `b.best.${ident(f.name)}`).join(", ")} FROM (${resolved}) b)`,
+    `${j} AS MATERIALIZED (${gathered})`,
+    `${t} AS MATERIALIZED (SELECT __gyre_r FROM ${j} GROUP BY __gyre_r HAVING count(*) > 1)`,
+    `__gyre_p${i} AS (SELECT j.* FROM ${j} j ANTI JOIN ${t} t ON j.__gyre_r = t.__gyre_r ` +
+      `UNION ALL BY NAME SELECT best.* FROM (${resolved}))`,
   ];
 }
 

@@ -193,15 +193,24 @@ describe("point-in-time join", () => {
     }
   }
 
-  async function run(frows: FRow[], srows: SRow[], name: string) {
+  /** `spineExtra`: more spine columns, as a SELECT list over the spine's columns. */
+  async function run(frows: FRow[], srows: SRow[], name: string, spineExtra?: string) {
     await writeData(frows, srows);
+    let spineFile = join(dir, "spine.parquet");
+    if (spineExtra !== undefined) {
+      const extended = join(dir, "spine-extended.parquet");
+      await engine.run(
+        `COPY (SELECT *, ${spineExtra} FROM read_parquet('${spineFile}')) TO '${extended}' (FORMAT parquet)`,
+      );
+      spineFile = extended;
+    }
     const catalog = new FeatureCatalog(REPO(dir));
     const selection = catalog.select(["by_pair:*", "by_one:*"], false);
     const source = await defineSource(engine, "src_events", {
       files: await listDataFiles(join(dir, "features.parquet")),
     });
     for (const v of catalog.views.values()) checkViewSource(v, source);
-    const spine = await tableOverFiles(engine, "spine", await listDataFiles(join(dir, "spine.parquet")));
+    const spine = await tableOverFiles(engine, "spine", await listDataFiles(spineFile));
     const out = join(dir, `${name}.parquet`);
     const result = await writeHistorical(
       {
@@ -290,6 +299,38 @@ describe("point-in-time join", () => {
     const a = await run(frows, srows, "order-a");
     const b = await run([...frows].reverse(), srows, "order-b");
     expect(b.rows).toEqual(a.rows);
+  });
+
+  it("keeps spine columns named like the join's own aliases apart from the view rows", async () => {
+    const { frows, srows } = makeData(7, 300, 200);
+    const plain = await run(frows, srows, "aliases-plain");
+    const named = await run(
+      frows,
+      srows,
+      "aliases-named",
+      "tag * 10 AS v, tag * 100 AS j, tag + 1 AS m, 's' AS s",
+    );
+    expect(named.result.columns.map((c) => c.name)).toEqual([
+      "k1",
+      "k2",
+      "t",
+      "tag",
+      "v",
+      "j",
+      "m",
+      "s",
+      "f",
+      "g",
+      "f1",
+      "g1",
+    ]);
+    expect(named.rows).toEqual(plain.rows);
+    const extra = await engine.all(
+      `SELECT tag, v, j, m, s FROM read_parquet('${join(dir, "aliases-named.parquet")}')`,
+    );
+    expect(extra.map((r) => [Number(r.v), Number(r.j), Number(r.m), r.s])).toEqual(
+      srows.map((row) => [row.tag * 10, row.tag * 100, row.tag + 1, "s"]),
+    );
   });
 
   it("never matches composite keys that only collide when concatenated", async () => {

@@ -114,12 +114,14 @@ function viewCtes(i: number, rows: string, view: ResolvedView, table: Table): st
     `ASOF LEFT JOIN (${viewKeys(view, table)}) v ON ${keys.map((k) => `s.${k} = v.${k}`).join(" AND ")} AND s.__gyre_t >= v.__ev`;
   const picked = `__gyre_v${i}`;
   const [j, t] = [`__gyre_j${i}`, `__gyre_t${i}`];
+  // Relations read whole as structs get __gyre_ aliases: a bare `v` would bind a spine column v.
   const gathered =
-    `SELECT m.* EXCLUDE (__gyre_ev), v AS ${picked} FROM (${latest}) m ` +
-    `LEFT JOIN (${viewRows(view, table)}) v ON ${keys.map((k) => `m.${k} = v.${k}`).join(" AND ")} AND m.__gyre_ev = v.__ev`;
+    `SELECT m.* EXCLUDE (__gyre_ev), __gyre_row AS ${picked} FROM (${latest}) m ` +
+    `LEFT JOIN (${viewRows(view, table)}) __gyre_row ON ${keys.map((k) => `m.${k} = __gyre_row.${k}`).join(" AND ")} ` +
+    "AND m.__gyre_ev = __gyre_row.__ev";
   const resolved =
-    `SELECT arg_max(j, ${tieOrder(view, `j.${picked}.`, false)}) AS best ` +
-    `FROM ${j} j SEMI JOIN ${t} t ON j.__gyre_r = t.__gyre_r GROUP BY j.__gyre_r`;
+    `SELECT arg_max(__gyre_tied, ${tieOrder(view, `__gyre_tied.${picked}.`, false)}) AS best ` +
+    `FROM ${j} __gyre_tied SEMI JOIN ${t} t ON __gyre_tied.__gyre_r = t.__gyre_r GROUP BY __gyre_tied.__gyre_r`;
   return [
     `${j} AS MATERIALIZED (${gathered})`,
     `${t} AS MATERIALIZED (SELECT __gyre_r FROM ${j} GROUP BY __gyre_r HAVING count(*) > 1)`,

@@ -136,6 +136,30 @@ describe.each(backends)("online store on $name", (backend) => {
       expect(await read()).toEqual({ eventTime: T0 + 11, values: { x: 5 } });
     }));
 
+  it("answers reads made together each with their own rows (a store may batch them)", () =>
+    withStore(async (store) => {
+      const rows = Array.from({ length: 40 }, (_, i) =>
+        row(encodeKey([i]), T0 + i, null, { a: i, b: -i - 1 }),
+      );
+      await store.write("v", rows);
+      await store.write("w", rows.slice(0, 20));
+      // 40 reads in one turn, each with its own views, keys (some unknown) and features.
+      const asked = Array.from({ length: 40 }, (_, i) => [
+        { view: "v", keys: [encodeKey([i]), encodeKey([1000 + i])], features: i % 2 ? ["a"] : ["b", "a"] },
+        { view: "w", keys: [encodeKey([i])], features: ["b"] },
+        { view: "v", keys: [], features: ["a"] },
+      ]);
+      const answers = await Promise.all(asked.map((reads) => store.read(reads)));
+      answers.forEach((answer, i) => {
+        const values = i % 2 ? { a: i } : { b: -i - 1, a: i };
+        expect(answer).toEqual([
+          [{ eventTime: T0 + i, values }, undefined],
+          [i < 20 ? { eventTime: T0 + i, values: { b: -i - 1 } } : undefined],
+          [],
+        ]);
+      });
+    }));
+
   it("never confuses composite keys, key types or views", () =>
     withStore(async (store) => {
       await store.write("v", [

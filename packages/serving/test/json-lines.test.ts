@@ -1,7 +1,13 @@
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { JsonlDaySink } from "../src/prediction-log/jsonl-sink.js";
 import { JsonLineWriter } from "../src/prediction-log/line-writer.js";
+import type { PredictionRecord } from "../src/prediction-log/record.js";
 import { type LoggedEntry, type LoggedSchema, toRecord } from "../src/prediction-log/record.js";
+import { type PredictionSink, writeBatch } from "../src/prediction-log/sink.js";
 import type { ElementType, TensorData } from "../src/runtime/dtypes.js";
 import { float32Text } from "../src/runtime/float32-text.js";
 
@@ -160,5 +166,64 @@ describe("JsonLineWriter", () => {
     const big = { ...entry!, requestId: "x".repeat(3 << 20) };
     writer.line(big);
     expect(JSON.parse(writer.take().toString("utf8")).request_id).toHaveLength(3 << 20);
+  });
+});
+
+describe("JsonlDaySink.writeEntries", () => {
+  it("pauses every 128 entries and writes each day's lines once, equal to the records", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "gyre-jsonl-pace-"));
+    try {
+      const sink = new JsonlDaySink(dir);
+      const day = Date.UTC(2026, 10, 21, 23, 59, 0);
+      const batch = fc
+        .sample(entries, { numRuns: 300, seed: 11 })
+        .map((entry, i) => ({ ...entry, receivedAt: day + i * 250 }));
+      let pauses = 0;
+      await sink.writeEntries(batch, async () => {
+        pauses++;
+      });
+      await sink.close();
+      expect(pauses).toBe(2); // after entries 128 and 256, not after the last
+      const days = (await readdir(dir)).sort();
+      expect(days).toEqual(["date=2026-11-21", "date=2026-11-22"]);
+      const lines: string[] = [];
+      for (const d of days) {
+        for (const part of await readdir(path.join(dir, d))) {
+          lines.push(...(await readFile(path.join(dir, d, part), "utf8")).trimEnd().split("\n"));
+        }
+      }
+      expect(lines).toEqual(batch.map((entry) => JSON.stringify(toRecord(entry))));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("writeBatch with a pause", () => {
+  it("hands a record sink chunks of 128 with a pause between, a failing chunk failing alone", async () => {
+    const batch = fc.sample(entries, { numRuns: 300, seed: 5 });
+    const chunks: PredictionRecord[][] = [];
+    const events: string[] = [];
+    const sink: PredictionSink = {
+      async write(records) {
+        events.push(`write ${records.length}`);
+        if (chunks.length === 1) {
+          chunks.push([]);
+          throw new Error("disk full");
+        }
+        chunks.push([...records]);
+      },
+      async close() {},
+    };
+    const outcome = await writeBatch(sink, batch, async () => {
+      events.push("pause");
+    });
+    expect(events).toEqual(["write 128", "pause", "write 128", "pause", "write 44"]);
+    expect(outcome.stored).toBe(172);
+    expect(outcome.failed).toBe(128);
+    expect(outcome.errors.map(String)).toEqual(["Error: disk full"]);
+    expect([...chunks[0]!, ...chunks[2]!]).toEqual(
+      [...batch.slice(0, 128), ...batch.slice(256)].map((entry) => toRecord(entry)),
+    );
   });
 });

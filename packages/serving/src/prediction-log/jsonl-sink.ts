@@ -1,8 +1,10 @@
+import { writeSync } from "node:fs";
 import { type FileHandle, mkdir, open, readdir } from "node:fs/promises";
 import path from "node:path";
+import { isMainThread } from "node:worker_threads";
 import { JsonLineWriter } from "./line-writer.js";
 import type { LoggedEntry, PredictionRecord } from "./record.js";
-import type { PredictionSink } from "./sink.js";
+import { PAUSE_EVERY, type PredictionSink } from "./sink.js";
 
 export interface JsonlSinkOptions {
   /** A part file that reaches this size is closed and the next write starts a new one; default 128 MiB. */
@@ -50,23 +52,34 @@ export class JsonlDaySink implements PredictionSink {
     for (const [day, lines] of byDay) await this.append(day, Buffer.from(`${lines.join("\n")}\n`));
   }
 
-  /** The same lines as `write` of the entries' records, written as bytes straight from their tensors. */
-  async writeEntries(entries: readonly LoggedEntry[]): Promise<void> {
+  /**
+   * The same lines as `write` of the entries' records, written as bytes straight from their
+   * tensors: one write per day in the batch, `pause` awaited every PAUSE_EVERY entries.
+   */
+  async writeEntries(entries: readonly LoggedEntry[], pause?: () => Promise<void>): Promise<void> {
     const writer = this.writer;
     writer.take(); // whatever a failed batch left behind
     let day = "";
-    for (const entry of entries) {
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
       const entryDay = writer.dayOf(entry);
       if (entryDay !== day && writer.length > 0) await this.append(day, writer.take());
       day = entryDay;
       writer.line(entry);
+      if (pause && (i + 1) % PAUSE_EVERY === 0 && i + 1 < entries.length) await pause();
     }
     if (writer.length > 0) await this.append(day, writer.take());
   }
 
   private async append(day: string, bytes: Buffer): Promise<void> {
     const part = await this.partFor(day, bytes.length);
-    await part.handle.appendFile(bytes);
+    if (isMainThread) await part.handle.write(bytes);
+    else {
+      // On the log's worker thread nothing waits on this thread's event loop, and a synchronous
+      // write costs a fraction of an asynchronous one's round trip through the thread pool
+      // (20 vs 77–111 µs of CPU for 45 kB, measured).
+      for (let at = 0; at < bytes.length; ) at += writeSync(part.handle.fd, bytes, at);
+    }
     part.bytes += bytes.length;
   }
 

@@ -1,6 +1,6 @@
-import { GyreError, invalidParameter } from "@gyre/core";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { FeatureServices } from "./services.js";
+import { entityRequest, featureRows, modelBody, type Protocol } from "./serving-bodies.js";
 
 /** What the hook needs to know about deployments: the served revision and the stored spec. */
 export interface DeploymentFeatureSource {
@@ -10,15 +10,20 @@ export interface DeploymentFeatureSource {
   featureServiceOf(name: string): Promise<string | undefined>;
 }
 
-const INVOCATIONS = /^\/serving\/([^/?]+)\/invocations(?:\?|$)/;
+/** A deployment's inference routes: MLflow's /invocations, KServe V1 predict, V2 infer. */
+const INFERENCE =
+  /^\/serving\/([^/?]+)\/(?:(invocations)|(v1)\/models\/[^/?]+:predict|v2\/models\/[^/?]+(?:\/versions\/[^/?]+)?\/infer)(?:\?|$)/;
 
 /**
- * Serving with a feature service: a deployment whose spec names `feature_service` takes MLflow
- * `/invocations` requests carrying only entity keys (`{"dataframe_records": [{"driver_id": 1}]}`,
- * plus any request fields its transformations read); before the model runs, the service's
- * features are read from the online store (statuses and ttl as `features/online`) and the body
- * becomes `{"dataframe_records": [...]}` of the service's outputs, in order — the model's input
- * columns. A root-level hook, so the serving routes themselves stay untouched.
+ * Serving with a feature service: a deployment whose spec names `feature_service` takes requests
+ * carrying only entity keys (plus any request fields its transformations read) in every form its
+ * protocols know — MLflow `dataframe_records`, `dataframe_split`, `instances` (objects) and
+ * `inputs` (a dict of columns); KServe V1 `instances`; V2 infer with one `[n]` or `[n, 1]` input
+ * per key. Before the model runs, the service's features are read from the online store (the
+ * online route's checks and messages) and the body becomes the same request with the features
+ * in place of the keys, so the answer is the model's usual one. A value the store lacks (MISSING
+ * or EXPIRED) is a 400 naming the row and feature. A root-level hook, so the serving routes
+ * themselves stay untouched.
  */
 export function installFeatureServing(
   app: FastifyInstance,
@@ -37,40 +42,21 @@ export function installFeatureServing(
   };
   app.addHook("preValidation", async (request: FastifyRequest) => {
     if (request.method !== "POST") return;
-    const match = INVOCATIONS.exec(request.url);
+    const match = INFERENCE.exec(request.url);
     if (!match) return;
     const service = await serviceOf(decodeURIComponent(match[1]!));
     if (service === undefined) return;
-    const records = entityRecords(request.body);
-    const online = await features.online.getOnlineFeatures({
-      entities: records,
+    const protocol: Protocol = match[2] ? "mlflow" : match[3] ? "v1" : "v2";
+    const selection = await features.snapshots.select({
       feature_service: service,
       full_feature_names: false,
     });
-    const rows = online.results.map((r) =>
-      Object.fromEntries(online.feature_names.map((n) => [n, r.values[n]])),
-    );
-    request.body = Buffer.from(JSON.stringify({ dataframe_records: rows }));
+    const { rows, target } = entityRequest(protocol, request.body, request.headers, selection);
+    const online = await features.online.getOnlineFeatures({
+      entities: rows,
+      feature_service: service,
+      full_feature_names: false,
+    });
+    request.body = modelBody(target, selection, featureRows(selection, service, online));
   });
-}
-
-/** The entity rows of an /invocations body: `dataframe_records` (MLflow's records orientation). */
-function entityRecords(body: unknown): Record<string, unknown>[] {
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.isBuffer(body) ? body.toString("utf8") : String(body));
-  } catch (error) {
-    throw invalidParameter(`Malformed JSON request body: ${(error as Error).message}`);
-  }
-  const records = (json as { dataframe_records?: unknown } | null)?.dataframe_records;
-  if (
-    !Array.isArray(records) ||
-    records.some((r) => typeof r !== "object" || r === null || Array.isArray(r))
-  ) {
-    throw new GyreError(
-      "INVALID_PARAMETER_VALUE",
-      'This deployment reads its features from a feature service: send the entity keys as {"dataframe_records": [{...}]}.',
-    );
-  }
-  return records as Record<string, unknown>[];
 }

@@ -19,13 +19,19 @@ export interface OnlineFigures extends Figures {
   features_per_request: number;
   /** `gyre server --serving-workers N` (one process per core) under the same load, when asked. */
   [processes: `processes_${number}`]: Figures;
+  /**
+   * One process under open-loop load at fixed rates (50 connections, requests timed from when
+   * they fell due): latency at a stated load, as Feast's published figures are (10 req/s, 5
+   * connections), rather than at saturation, where p99 follows from throughput.
+   */
+  paced: Record<string, Figures>;
   /** The same load against a bare Fastify POST route answering a constant of the same size. */
   floor: Figures;
   /**
    * Plain node:http answering the same constant with one reply flush per turn: the least an HTTP
    * answer of this size costs here, so its p99 bounds what any server can reach in this harness.
    */
-  floor_node_http: Figures;
+  floor_node_http: Figures & { paced?: Record<string, Figures> };
   /** Gyre's server CPU per request over the floor's, measured in the same run. */
   server_cpu_ratio_to_floor: number;
 }
@@ -81,6 +87,8 @@ export async function onlineBenchmark(options: {
   loadGenerator: LoadGenerator;
   /** Also measure `gyre server --serving-workers N` on the same data (N > 1), after the one-process run. */
   processes: number;
+  /** Open-loop rates (requests/s) for the `paced` figures. */
+  pacedRates: readonly number[];
 }): Promise<OnlineFigures> {
   let server = await startServer(options.dir, options.onlineStore, options.serverFlags);
   try {
@@ -116,25 +124,39 @@ export async function onlineBenchmark(options: {
     const requests = httpRequests("/api/2.0/gyre/features/online", bodies);
     const load = { requests, durationMs: options.seconds * 1000, loadGenerator: options.loadGenerator };
     const { figures } = await measure(server, load);
+    const paced: Record<string, Figures> = {};
+    for (const rate of options.pacedRates) {
+      paced[String(rate)] = (await measure(server, { ...load, ratePerS: rate })).figures;
+    }
     let several: Figures | undefined;
     if (options.processes > 1) {
       await server.stop();
       server = await startServer(options.dir, options.onlineStore, options.serverFlags, options.processes);
       several = (await measure(server, load)).figures;
     }
-    const measureFloor = async (kind: keyof typeof FLOOR_SERVERS): Promise<Figures> => {
+    const measureFloor = async (
+      kind: keyof typeof FLOOR_SERVERS,
+      rates: readonly number[] = [],
+    ): Promise<Figures & { paced?: Record<string, Figures> }> => {
       const floorServer = await startFloor(options.dir, JSON.stringify(check), kind);
       try {
-        return (await measure(floorServer, load)).figures;
+        const figures = (await measure(floorServer, load)).figures;
+        if (rates.length === 0) return figures;
+        const paced: Record<string, Figures> = {};
+        for (const rate of rates)
+          paced[String(rate)] = (await measure(floorServer, { ...load, ratePerS: rate })).figures;
+        return { ...figures, paced };
       } finally {
         await floorServer.stop();
       }
     };
     const floor = await measureFloor("fastify");
-    const rawFloor = await measureFloor("node_http");
+    // The same paced load on the least server: the harness's own latency at those rates.
+    const rawFloor = await measureFloor("node_http", options.pacedRates);
     return {
       ...figures,
       ...(several ? { [`processes_${options.processes}`]: several } : {}),
+      paced,
       floor,
       floor_node_http: rawFloor,
       server_cpu_ratio_to_floor:

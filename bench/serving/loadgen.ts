@@ -1,8 +1,13 @@
 import net from "node:net";
 
 /**
- * A closed-loop HTTP/1.1 load generator on raw sockets: each connection sends its next request
- * when the previous answer is complete, rotating through pre-serialised requests. It does the
+ * An HTTP/1.1 load generator on raw sockets, rotating through pre-serialised requests. Closed
+ * loop by default: each connection sends its next request when the previous answer is complete,
+ * so the server runs flat out and latency is whatever saturation gives. Open loop with
+ * `ratePerS`: requests fall due at a fixed rate whatever the server does, go out on idle
+ * connections, and are timed from when they fell due (or when the client's timer first saw them
+ * due, so its own lateness is not charged to the server) — waiting for a free connection counts,
+ * as it would for a real caller (no coordinated omission). It does the
  * least a client can — write bytes, find the header end and Content-Length — so it leaves most
  * of the shared 2 cores to the server, and it times answers in microseconds (autocannon's
  * histogram has 1 ms resolution, too coarse for a 3 ms p99 target). wrk would do, but is not
@@ -19,7 +24,18 @@ export interface LoadOptions {
   readonly maxRequests?: number;
   /** Sees each 2xx answer's body; leave unset when not needed (reading bodies costs client CPU). */
   readonly onBody?: (body: Buffer) => void;
+  /** Open loop: this many requests fall due per second, spread evenly (see above). */
+  readonly ratePerS?: number;
 }
+
+/** The next request for a connection; `dueAt` is where its latency starts. */
+interface Outgoing {
+  readonly request: Buffer;
+  readonly dueAt: number;
+}
+
+/** How often the open loop's timer looks for due requests (Node's timers go no finer than 1 ms). */
+const PACE_TICK_MS = 1;
 
 export interface LoadResult {
   /** Answers received, whatever their status. */
@@ -50,6 +66,10 @@ export class LoadRun {
   private started = 0;
   private open = 0;
   private finish: () => void = () => undefined;
+  /** Open loop: when the next request falls due, and connections waiting for one. */
+  private nextDue = 0;
+  private readonly idle: Connection[] = [];
+  private pacer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: LoadOptions) {}
 
@@ -69,16 +89,48 @@ export class LoadRun {
           statuses: this.statuses,
         });
       };
+      const { ratePerS } = this.options;
+      if (ratePerS !== undefined) {
+        this.nextDue = this.started;
+        this.pacer = setInterval(() => this.dispatch(), PACE_TICK_MS);
+      }
       for (let i = 0; i < this.options.connections; i++) this.connect();
     });
   }
 
-  /** The next request to send, or undefined once the run is over. */
-  next(): Buffer | undefined {
-    const { maxRequests, requests } = this.options;
+  /**
+   * The next request for `connection`: undefined once the run is over (the connection closes),
+   * "wait" when in the open loop nothing is due yet (the connection waits in `idle`).
+   */
+  next(connection: Connection, notBefore = 0): Outgoing | "wait" | undefined {
+    const { maxRequests, requests, ratePerS } = this.options;
     if (maxRequests !== undefined && this.issued >= maxRequests) return undefined;
-    if (performance.now() >= this.stopAt) return undefined;
-    return requests[this.issued++ % requests.length];
+    const now = performance.now();
+    if (ratePerS === undefined) {
+      if (now >= this.stopAt) return undefined;
+      return { request: requests[this.issued++ % requests.length]!, dueAt: now };
+    }
+    if (this.nextDue >= this.stopAt) return undefined;
+    if (this.nextDue > now) {
+      this.idle.push(connection);
+      return "wait";
+    }
+    const dueAt = Math.max(this.nextDue, notBefore);
+    this.nextDue += 1000 / ratePerS;
+    return { request: requests[this.issued++ % requests.length]!, dueAt };
+  }
+
+  /**
+   * The open loop's timer: hands due requests to idle connections. A request the timer sees late
+   * is timed from the timer's run, not from when it fell due: that lateness is the client's.
+   */
+  private dispatch(): void {
+    const now = performance.now();
+    while (this.idle.length > 0 && this.nextDue <= now) this.idle.pop()!.send(now);
+    if (this.nextDue >= this.stopAt) {
+      clearInterval(this.pacer);
+      for (const connection of this.idle.splice(0)) connection.send();
+    }
   }
 
   record(status: number, latencyMs: number, body: Buffer): void {
@@ -106,7 +158,7 @@ export class LoadRun {
   }
 }
 
-/** One keep-alive connection: send, read one answer, send the next. */
+/** One keep-alive connection: send, read one answer, send the next (or wait for it to fall due). */
 class Connection {
   private readonly socket: net.Socket;
   private chunks: Buffer[] = [];
@@ -134,15 +186,17 @@ class Connection {
     });
   }
 
-  private send(): void {
-    const request = this.run.next();
-    if (!request) {
+  /** `notBefore`: when the open loop's timer found this connection idle and a request due. */
+  send(notBefore = 0): void {
+    const next = this.run.next(this, notBefore);
+    if (next === "wait") return;
+    if (!next) {
       this.socket.end();
       return;
     }
     this.outstanding = true;
-    this.sentAt = performance.now();
-    this.socket.write(request);
+    this.sentAt = next.dueAt;
+    this.socket.write(next.request);
   }
 
   private onData(chunk: Buffer): void {

@@ -11,6 +11,7 @@
  *          --seconds S              measured window per scenario (default 10)
  *          --skip-alias             leave out the 100,000-request alias-move run
  *          --load-generator G       wrk, node or auto (default: wrk when installed, else node)
+ *          --paced-rates R,R        open-loop rates (requests/s) for one process (default 10000; none = skip)
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
@@ -18,7 +19,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { aliasMoves } from "./alias.js";
 import { httpRequests, v2Bodies } from "./bodies.js";
-import { chooseLoadGenerator, type Figures, measure, SECONDS } from "./measure.js";
+import { chooseLoadGenerator, type Figures, measure, pacedRates, SECONDS } from "./measure.js";
 import { logregGraph, treesGraph, writeModel } from "./models.js";
 import { startFloor, startGyreServe } from "./processes.js";
 import { type ModelFigures, reportLine } from "./report.js";
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
       seconds: { type: "string", default: String(SECONDS) },
       "skip-alias": { type: "boolean", default: false },
       "load-generator": { type: "string", default: "auto" },
+      "paced-rates": { type: "string", default: "10000" },
     },
     // bench/run.mjs passes every benchmark the same arguments; ignore the others'.
     strict: false,
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
   const seconds = Math.max(1, Number(values.seconds) || SECONDS);
   const durationMs = seconds * 1000;
   const load = chooseLoadGenerator(values["load-generator"]);
+  const rates = pacedRates(values["paced-rates"]);
   const loadGenerator = load.generator;
   const loadBefore = loadavg()[0]!;
   setTimeout(() => {
@@ -84,7 +87,11 @@ async function main(): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       if (rounds > 1) log(`round ${round + 1} of ${rounds}`);
       for (const name of ["logreg", "trees"] as const) {
-        const run = async (count: number, logged = predictionLog): Promise<Figures> => {
+        const run = async (
+          count: number,
+          logged = predictionLog,
+          paced?: Record<string, Figures>,
+        ): Promise<Figures> => {
           const server = await startGyreServe(
             [
               dirs[name],
@@ -100,22 +107,32 @@ async function main(): Promise<void> {
             path.join(dir, "home"),
           );
           try {
-            const { figures } = await measure(server, {
+            const load = {
               requests: httpRequests(`/v2/models/${name}/infer`, bodies),
               durationMs,
               loadGenerator,
-            });
+            };
+            const { figures } = await measure(server, load);
             const what = `${name}, ${count} process(es)${logged ? "" : ", no prediction log"}`;
             log(`${what}: ${figures.requests_per_s} req/s, p99 ${figures.p99_ms} ms`);
+            for (const rate of paced ? rates : []) {
+              const at = await measure(server, { ...load, ratePerS: rate });
+              paced![String(rate)] = at.figures;
+              log(
+                `${what}, paced at ${rate} req/s: p50 ${at.figures.p50_ms} ms, p99 ${at.figures.p99_ms} ms`,
+              );
+            }
             return figures;
           } finally {
             await server.stop();
           }
         };
         const floor = await measureFloor();
+        const paced: Record<string, Figures> = {};
         models[name].push({
           floor,
-          one_process: await run(1),
+          one_process: await run(1, predictionLog, paced),
+          ...(rates.length > 0 ? { paced } : {}),
           // What the prediction log costs, measured beside it (its worker thread shares the cores).
           ...(predictionLog ? { one_process_no_log: await run(1, false) } : {}),
           workers: await run(workers),

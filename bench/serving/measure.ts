@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { type LoadOptions, type LoadResult, LoadRun } from "./loadgen.js";
 import {
   machineBusyMs,
@@ -6,7 +7,9 @@ import {
   serverCpuMs,
   serverEventLoopCpuMs,
 } from "./processes.js";
-import { runWrk, wrkVersion } from "./wrk.js";
+import { type ChildLoadResult, runChildProcess, runWrk, withRequestsFile, wrkVersion } from "./wrk.js";
+
+const PACED_CHILD = fileURLToPath(new URL("./paced-child.js", import.meta.url));
 
 export const CONNECTIONS = 50;
 export const SECONDS = 10;
@@ -35,6 +38,16 @@ export function chooseLoadGenerator(flag: unknown): { generator: LoadGenerator; 
   };
 }
 
+/** `--paced-rates 1000,10000`: open-loop request rates, positive; "none" for none. */
+export function pacedRates(flag: unknown): number[] {
+  if (flag === "none" || flag === "") return [];
+  const rates = String(flag).split(",").map(Number);
+  if (rates.some((r) => !(r > 0))) {
+    throw new Error(`--paced-rates ${String(flag)}: give positive request rates, comma-separated`);
+  }
+  return rates;
+}
+
 /** One scenario's figures: throughput, latency, and who spent the CPU. */
 export interface Figures {
   load_generator: LoadGenerator;
@@ -52,6 +65,12 @@ export interface Figures {
   cores: { server: number; load_generator: number; other_tenants: number };
   requests: number;
   errors: number;
+  /** Open loop only: the rate requests fell due at (the achieved rate is `requests_per_s`). */
+  offered_per_s?: number;
+  /** Open loop only: the 99.9th percentile, which a paced run has enough samples for. */
+  p999_ms?: number;
+  /** Open loop only: the client's longest event-loop delay (a client stall would be timed too). */
+  client_loop_delay_max_ms?: number;
 }
 
 /** Nearest-rank percentile of latencies (ms). */
@@ -77,8 +96,25 @@ export async function measure(
 ): Promise<{ figures: Figures; result?: LoadResult }> {
   const base = { port: server.port, connections: CONNECTIONS, requests: options.requests };
   const durationMs = options.durationMs ?? SECONDS * 1000;
+  if (options.ratePerS !== undefined) {
+    const rate = options.ratePerS;
+    const paced = await measureInChild(
+      server,
+      "node",
+      (durationMs) => runPaced({ ...base, durationMs, rate }),
+      durationMs,
+    );
+    return { figures: paced };
+  }
   if (options.loadGenerator === "wrk" && !watch && !options.onBody) {
-    return { figures: await measureWithWrk(server, { ...base, durationMs }) };
+    return {
+      figures: await measureInChild(
+        server,
+        "wrk",
+        (durationMs) => runWrk({ ...base, durationMs }),
+        durationMs,
+      ),
+    };
   }
   await new LoadRun({ ...base, durationMs: WARM_UP_MS }).run();
   const children = serverChildren(server.pid);
@@ -116,24 +152,47 @@ export async function measure(
   };
 }
 
-/** The same figures with wrk loading the server (a warm-up run, then the measured one). */
-async function measureWithWrk(
+/** An open-loop run of paced-child.ts (a process of its own, so the bench's heap stays out of it). */
+function runPaced(options: {
+  port: number;
+  requests: readonly Buffer[];
+  connections: number;
+  durationMs: number;
+  rate: number;
+}): Promise<ChildLoadResult & { offeredPerS: number }> {
+  return withRequestsFile(options.requests, async (file) => {
+    const args = [options.port, file, options.rate, options.durationMs, options.connections].map(String);
+    const { out, cpuMs } = await runChildProcess(process.execPath, [PACED_CHILD, ...args]);
+    const line = out.split("\n").find((l) => l.startsWith("{"));
+    if (!line) throw new Error(`paced-child printed no figures: ${out}`);
+    // The child's CPU as the parent reaped it (it includes start-up) stands in for its own count.
+    return { ...(JSON.parse(line) as ChildLoadResult), cpuMs, offeredPerS: options.rate };
+  });
+}
+
+/**
+ * The same figures with a load generator in a child process (wrk, or the paced Node client): a
+ * warm-up run, then the measured one, with the server's and the machine's CPU read around it.
+ */
+async function measureInChild(
   server: ServerProcess,
-  options: { port: number; connections: number; requests: readonly Buffer[]; durationMs: number },
+  generator: LoadGenerator,
+  run: (durationMs: number) => Promise<ChildLoadResult & { offeredPerS?: number }>,
+  durationMs: number,
 ): Promise<Figures> {
-  await runWrk({ ...options, durationMs: WARM_UP_MS });
+  await run(WARM_UP_MS);
   const children = serverChildren(server.pid);
   const server0 = serverCpuMs(server.pid, children);
   const loop0 = serverEventLoopCpuMs(server.pid, children);
   const busy0 = machineBusyMs();
-  const result = await runWrk(options);
+  const result = await run(durationMs);
   const serverMs = serverCpuMs(server.pid, children) - server0;
   const loopMs = serverEventLoopCpuMs(server.pid, children) - loop0;
   const busyMs = machineBusyMs() - busy0;
-  // wrk's window is its own duration; the CPU readings also span its start and exit (≈ ms).
+  // The child's window is its own duration; the CPU readings also span its start and exit (≈ ms).
   const elapsedMs = result.elapsedMs;
   return {
-    load_generator: "wrk",
+    load_generator: generator,
     requests_per_s: Math.round(result.ok / (elapsedMs / 1000)),
     p50_ms: round(result.p50Ms, 2),
     p99_ms: round(result.p99Ms, 2),
@@ -146,5 +205,12 @@ async function measureWithWrk(
     },
     requests: result.ok + result.non2xx,
     errors: result.non2xx + result.socketErrors,
+    ...(result.offeredPerS === undefined
+      ? {}
+      : {
+          offered_per_s: result.offeredPerS,
+          p999_ms: round(result.p999Ms ?? Number.NaN, 2),
+          client_loop_delay_max_ms: round(result.loopDelayMaxMs ?? Number.NaN, 2),
+        }),
   };
 }

@@ -18,6 +18,8 @@ export interface ModelFigures {
   /** One process with the prediction log off (measured only when it is on for the others). */
   one_process_no_log?: Figures;
   workers: Figures;
+  /** One process (log as configured) under open-loop load, by offered rate (requests/s). */
+  paced?: Record<string, Figures>;
 }
 
 export interface Measured {
@@ -51,6 +53,8 @@ export function medianFigures(rounds: readonly Figures[]): Figures {
     requests_per_s: Math.round(median(rounds.map((f) => f.requests_per_s))),
     p50_ms: m((f) => f.p50_ms),
     p99_ms: m((f) => f.p99_ms),
+    ...(rounds[0]!.p999_ms === undefined ? {} : { p999_ms: m((f) => f.p999_ms ?? Number.NaN) }),
+    ...(rounds[0]!.offered_per_s === undefined ? {} : { offered_per_s: rounds[0]!.offered_per_s }),
     server_cpu_us_per_request: m((f) => f.server_cpu_us_per_request),
     event_loop_cpu_us_per_request: m((f) => f.event_loop_cpu_us_per_request),
     cores: {
@@ -74,11 +78,16 @@ function modelReport(rounds: readonly ModelFigures[], workers: number) {
   const floor = medianFigures(pick("floor"));
   const one = medianFigures(pick("one_process"));
   const noLog = pick("one_process_no_log");
+  const rates = Object.keys(rounds[0]!.paced ?? {});
+  const paced = Object.fromEntries(
+    rates.map((rate) => [rate, medianFigures(rounds.map((r) => r.paced![rate]!))]),
+  );
   return {
     floor,
     one_process: one,
     ...(noLog.length > 0 ? { one_process_no_prediction_log: medianFigures(noLog) } : {}),
     [`workers_${workers}`]: medianFigures(pick("workers")),
+    ...(rates.length > 0 ? { one_process_paced: paced } : {}),
     rps_vs_floor: round2(median(vsFloor)),
     workers_speedup: round2(median(speedups)),
     ...(rounds.length > 1 ? { rps_vs_floor_by_round: vsFloor, workers_speedup_by_round: speedups } : {}),
@@ -102,6 +111,9 @@ export function reportLine(m: Measured): Record<string, unknown> {
     meets[`${name}_rps_vs_floor`] = f.rps_vs_floor >= TARGETS.rps_vs_floor_min;
     meets[`${name}_p99`] = f.one_process.p99_ms <= TARGETS.p99_ms_max;
     meets[`${name}_workers_speedup`] = f.workers_speedup >= TARGETS.workers_speedup_min;
+    for (const [rate, paced] of Object.entries(f.one_process_paced ?? {})) {
+      meets[`${name}_p99_at_${rate}_per_s`] = paced.p99_ms <= TARGETS.p99_ms_max;
+    }
   }
   if (m.alias) {
     meets.alias_moves_zero_errors =

@@ -54,6 +54,39 @@ describe("load generator", () => {
     expect(new Set(bodies)).toEqual(new Set(['{"model_version":"7"}']));
   });
 
+  it("paces an open loop: every due request is sent, each timed from when it fell due", async () => {
+    // The first answer is held for 120 ms; with one connection, the requests that fall due
+    // meanwhile queue behind it, and their wait is part of their latency (no coordinated omission).
+    let served = 0;
+    const server = createServer((request, response) => {
+      request.resume();
+      request.on("end", () => {
+        const answer = () => response.end("{}");
+        response.writeHead(200, { "content-type": "application/json", "content-length": 2 });
+        if (served++ === 0) setTimeout(answer, 120);
+        else answer();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    const result = await new LoadRun({
+      port,
+      requests: httpRequests("/x", v2Bodies(10)),
+      connections: 1,
+      durationMs: 300,
+      ratePerS: 100,
+    }).run();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    expect(result).toMatchObject({ answered: 30, ok: 30, non2xx: 0, socketErrors: 0 });
+    const latencies = [...result.latenciesMs];
+    expect(latencies[0]).toBeGreaterThanOrEqual(119);
+    // Due at 10, 20, …, 110 ms, sent at ≈ 120 ms: waits of ≈ 110 down to 10 ms.
+    expect(latencies[1]).toBeGreaterThanOrEqual(100);
+    expect(latencies[11]).toBeGreaterThanOrEqual(5);
+    expect(latencies.slice(1, 12)).toEqual([...latencies.slice(1, 12)].sort((a, b) => b - a));
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(290);
+  });
+
   it("takes nearest-rank percentiles", () => {
     const sorted = Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(percentile(sorted, 50)).toBe(5);

@@ -18,15 +18,20 @@ export function wrkVersion(): string | undefined {
   return /wrk (\S+)/.exec(`${probe.stdout}${probe.stderr}`)?.[1] ?? "unknown";
 }
 
-export interface WrkResult {
+/** What a load generator in a child process measured (wrk, or paced-child.ts). */
+export interface ChildLoadResult {
   readonly ok: number;
   readonly non2xx: number;
   readonly socketErrors: number;
   readonly elapsedMs: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
-  /** wrk's own CPU (user + system), ms. */
+  /** The child's own CPU (user + system), ms. */
   readonly cpuMs: number;
+  /** paced-child.ts only. */
+  readonly p999Ms?: number;
+  /** paced-child.ts only: its event loop's longest delay (a stalled client times its stall). */
+  readonly loopDelayMaxMs?: number;
 }
 
 // Requests are separated by NUL bytes in the file (none of them holds one) and sent in turn;
@@ -64,55 +69,67 @@ function reapedChildrenCpuMs(): number {
   return ((Number(fields[13]) + Number(fields[14])) * 1000) / clockTicks();
 }
 
+/** Runs `fn` with the requests in a temporary file, separated by NUL bytes (none holds one). */
+export function withRequestsFile<T>(
+  requests: readonly Buffer[],
+  fn: (file: string, dir: string) => Promise<T>,
+): Promise<T> {
+  const dir = mkdtempSync(path.join(tmpdir(), "gyre-load-"));
+  const file = path.join(dir, "requests.bin");
+  writeFileSync(file, Buffer.concat(requests.flatMap((r) => [r, Buffer.from([0])])));
+  return fn(file, dir).finally(() => rmSync(dir, { recursive: true, force: true }));
+}
+
+/** Runs a child to its end; resolves with its stdout and the CPU it used (ms). */
+export async function runChildProcess(
+  command: string,
+  args: readonly string[],
+): Promise<{ out: string; cpuMs: number }> {
+  const cpu0 = reapedChildrenCpuMs();
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn(command, [...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      err += chunk.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${command} exited with ${code}: ${err || out}`)),
+    );
+  });
+  return { out, cpuMs: reapedChildrenCpuMs() - cpu0 };
+}
+
 /**
  * One closed-loop run of wrk: 1 thread, `connections` connections, for `durationMs`. Counts a
  * non-2xx answer and a broken connection as errors, as the Node generator does.
  */
-export async function runWrk(options: {
+export function runWrk(options: {
   port: number;
   requests: readonly Buffer[];
   connections: number;
   durationMs: number;
-}): Promise<WrkResult> {
-  const dir = mkdtempSync(path.join(tmpdir(), "gyre-wrk-"));
-  try {
+}): Promise<ChildLoadResult> {
+  return withRequestsFile(options.requests, async (data, dir) => {
     const script = path.join(dir, "rotate.lua");
-    const data = path.join(dir, "requests.bin");
     writeFileSync(script, SCRIPT);
-    writeFileSync(data, Buffer.concat(options.requests.flatMap((r) => [r, Buffer.from([0])])));
-    const cpu0 = reapedChildrenCpuMs();
     const seconds = Math.max(1, Math.round(options.durationMs / 1000));
-    const output = await new Promise<string>((resolve, reject) => {
-      const child = spawn(
-        "wrk",
-        [
-          "-t1",
-          `-c${options.connections}`,
-          `-d${seconds}s`,
-          "--timeout",
-          "10s",
-          "-s",
-          script,
-          `http://127.0.0.1:${options.port}/`,
-          "--",
-          data,
-        ],
-        { stdio: ["ignore", "pipe", "pipe"] },
-      );
-      let out = "";
-      let err = "";
-      child.stdout.on("data", (chunk: Buffer) => {
-        out += chunk.toString();
-      });
-      child.stderr.on("data", (chunk: Buffer) => {
-        err += chunk.toString();
-      });
-      child.on("error", reject);
-      child.on("close", (code) =>
-        code === 0 ? resolve(out) : reject(new Error(`wrk exited with ${code}: ${err || out}`)),
-      );
-    });
-    const cpuMs = reapedChildrenCpuMs() - cpu0;
+    const { out: output, cpuMs } = await runChildProcess("wrk", [
+      "-t1",
+      `-c${options.connections}`,
+      `-d${seconds}s`,
+      "--timeout",
+      "10s",
+      "-s",
+      script,
+      `http://127.0.0.1:${options.port}/`,
+      "--",
+      data,
+    ]);
     const line = output.split("\n").find((l) => l.startsWith('{"requests"'));
     if (!line) throw new Error(`wrk printed no figures: ${output}`);
     const figures = JSON.parse(line) as {
@@ -132,7 +149,5 @@ export async function runWrk(options: {
       p99Ms: figures.p99_us / 1000,
       cpuMs,
     };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }

@@ -96,6 +96,7 @@ describe("load generator", () => {
 
 describe("report", () => {
   const figures = (rps: number, p99: number, loopUs = 30) => ({
+    load_generator: "wrk" as const,
     requests_per_s: rps,
     p50_ms: 1,
     p99_ms: p99,
@@ -119,10 +120,20 @@ describe("report", () => {
     const line = reportLine({
       models: {
         logreg: [
-          { floor: figures(30_000, 3.5), one_process: figures(36_000, 2.1), workers: figures(50_000, 2.5) },
+          {
+            floor: figures(30_000, 3.5),
+            one_process: figures(36_000, 2.1),
+            workers: figures(50_000, 2.5),
+            paced: { 5000: figures(5_000, 0.9) },
+          },
         ],
         trees: [
-          { floor: figures(30_000, 3.5), one_process: figures(27_000, 2.9), workers: figures(30_000, 3.1) },
+          {
+            floor: figures(30_000, 3.5),
+            one_process: figures(27_000, 2.9),
+            workers: figures(30_000, 3.1),
+            paced: { 5000: figures(5_000, 3.2) },
+          },
         ],
       },
       alias,
@@ -130,16 +141,20 @@ describe("report", () => {
       predictionLog: true,
       loadBefore: 0.5,
       seconds: 10,
+      loadGenerator: "wrk",
     });
     expect(line.meets_target).toEqual({
       logreg_rps_vs_floor: true,
       logreg_p99: true,
       logreg_workers_speedup: true,
+      logreg_p99_at_5000_per_s: true,
       trees_rps_vs_floor: false,
       trees_p99: true,
       trees_workers_speedup: false,
+      trees_p99_at_5000_per_s: false,
       alias_moves_zero_errors: true,
     });
+    expect(line.trees).toMatchObject({ one_process_paced: { 5000: { p99_ms: 3.2 } } });
     expect(line.logreg).toMatchObject({
       rps_vs_floor: 1.2,
       workers_speedup: 1.39,
@@ -161,6 +176,7 @@ describe("report", () => {
       predictionLog: false,
       loadBefore: 0,
       seconds: 5,
+      loadGenerator: "wrk",
     });
     expect(line.logreg).toMatchObject({
       rps_vs_floor_by_round: [1.2, 0.9, 1.1],

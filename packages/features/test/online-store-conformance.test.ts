@@ -101,9 +101,9 @@ describe.each(backends)("online store on $name", (backend) => {
         ts: T0 + 123,
       };
       await store.write("v", [row(encodeKey([7]), T0, null, values)]);
-      const [[record]] = await store.read([
-        { view: "v", keys: [encodeKey([7])], features: Object.keys(values) },
-      ]);
+      const record = (
+        await store.read([{ view: "v", keys: [encodeKey([7])], features: Object.keys(values) }])
+      )[0]?.[0];
       expect(record).toEqual({ eventTime: T0, values });
       expect(typeof record!.values.b).toBe("boolean");
     }));

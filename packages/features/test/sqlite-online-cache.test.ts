@@ -29,12 +29,12 @@ describe("SQLite online store read cache", () => {
     const reader = await openOnlineStore(`sqlite:///${file}${options}`);
     const writer = await openOnlineStore(`sqlite:///${file}`);
     try {
-      await writer.write("v", [{ key: "1", eventTime: 10, values: { x: 1 } }]);
+      await writer.write("v", [{ key: "1", eventTime: 10, createdTime: null, values: { x: 1 } }]);
       expect(await values(reader, [read("v", "1", "2")])).toEqual([[[10, "1"], undefined]]);
       expect(await values(reader, [read("v", "1", "2")])).toEqual([[[10, "1"], undefined]]);
       await writer.write("v", [
-        { key: "1", eventTime: 20, values: { x: 2 } },
-        { key: "2", eventTime: 5, values: { x: 5 } },
+        { key: "1", eventTime: 20, createdTime: null, values: { x: 2 } },
+        { key: "2", eventTime: 5, createdTime: null, values: { x: 5 } },
       ]);
       await nextTurn();
       expect(await values(reader, [read("v", "1", "2")])).toEqual([
@@ -44,7 +44,7 @@ describe("SQLite online store read cache", () => {
         ],
       ]);
       // The reader's own writes and drops, which do not move its own data_version.
-      await reader.write("v", [{ key: "1", eventTime: 30, values: { x: 3 } }]);
+      await reader.write("v", [{ key: "1", eventTime: 30, createdTime: null, values: { x: 3 } }]);
       expect(await values(reader, [read("v", "1")])).toEqual([[[30, "3"]]]);
       await reader.dropView("v");
       expect(await values(reader, [read("v", "1", "2")])).toEqual([[undefined, undefined]]);
@@ -52,11 +52,11 @@ describe("SQLite online store read cache", () => {
       const keys = Array.from({ length: 300 }, (_, i) => String(i));
       await writer.write(
         "w",
-        keys.map((key, i) => ({ key, eventTime: i, values: { x: i } })),
+        keys.map((key, i) => ({ key, eventTime: i, createdTime: null, values: { x: i } })),
       );
       const many = await values(reader, [read("w", ...keys)]);
       expect(many[0]!.map((r) => r?.[0])).toEqual(keys.map((_, i) => i));
-      await writer.write("w", [{ key: "7", eventTime: 1000, values: { x: -7 } }]);
+      await writer.write("w", [{ key: "7", eventTime: 1000, createdTime: null, values: { x: -7 } }]);
       await nextTurn();
       expect((await values(reader, [read("w", ...keys)]))[0]![7]).toEqual([1000, "-7"]);
     } finally {

@@ -31,6 +31,19 @@ const v2Request = (id?: string) => ({
   inputs: [{ name: "input", shape: [1, 20], datatype: "FP32", data: ROW }],
 });
 
+/** The GyreError a call must fail with. */
+function failure(call: Promise<unknown>): Promise<GyreError> {
+  return call.then(
+    () => {
+      throw new Error("expected the call to fail");
+    },
+    (error: unknown) => {
+      expect(error).toBeInstanceOf(GyreError);
+      return error as GyreError;
+    },
+  );
+}
+
 describe("gyre.deployments", () => {
   it("creates, reads, lists, re-weights, rolls back and deletes a deployment", async () => {
     const created = await gyre.deployments.create("churn-api", {
@@ -99,22 +112,24 @@ describe("gyre.deployments", () => {
     expect(missing).toBeInstanceOf(GyreError);
     expect((missing as GyreError).code).toBe("RESOURCE_DOES_NOT_EXIST");
 
-    const bad = await gyre.deployments
-      .create("bad", { arms: [{ model_uri: "models:/churn/9", weight: 1 }] })
-      .catch((e: unknown) => e as GyreError);
+    const bad = await failure(
+      gyre.deployments.create("bad", { arms: [{ model_uri: "models:/churn/9", weight: 1 }] }),
+    );
     expect([bad.code, bad.message]).toEqual([
       "INVALID_PARAMETER_VALUE",
       expect.stringContaining("spec.arms.0.model_uri"),
     ]);
 
-    const notServed = await gyre.deployments.infer("nope", v2Request()).catch((e: unknown) => e as GyreError);
+    const notServed = await failure(gyre.deployments.infer("nope", v2Request()));
     expect([notServed.code, notServed.status]).toEqual(["ENDPOINT_NOT_FOUND", 404]);
     expect(notServed.message).toContain("Deployment 'nope' is not served here.");
 
     await gyre.deployments.create("shape", { arms: [{ model_uri: "models:/churn/1", weight: 1 }] });
-    const wrong = await gyre.deployments
-      .infer("shape", { inputs: [{ name: "input", shape: [1, 3], datatype: "FP32", data: [1, 2, 3] }] })
-      .catch((e: unknown) => e as GyreError);
+    const wrong = await failure(
+      gyre.deployments.infer("shape", {
+        inputs: [{ name: "input", shape: [1, 3], datatype: "FP32", data: [1, 2, 3] }],
+      }),
+    );
     expect([wrong.code, wrong.status]).toEqual(["BAD_REQUEST", 400]);
     expect(wrong.message).toContain("Input 'input' has shape [1, 3]");
     await gyre.deployments.delete("shape");

@@ -65,8 +65,8 @@ describe("serving with a feature service", () => {
     ).body;
     while (job.status === "RUNNING") {
       await new Promise((r) => setTimeout(r, 20));
-      job = (await (await fetch(`${base}/api/2.0/gyre/features/materialize/get?job_id=${job.job_id}`)).json())
-        .job;
+      const answer = await fetch(`${base}/api/2.0/gyre/features/materialize/get?job_id=${job.job_id}`);
+      job = ((await answer.json()) as { job: typeof job }).job;
     }
     expect(job.status).toBe("SUCCEEDED");
 

@@ -29,7 +29,8 @@ describe("meta routes and the OpenAPI document", () => {
   });
 
   it("documents every contract with its method, parameters and schemas", async () => {
-    const doc = await (await fetch(`${server.baseUrl}/api/openapi.json`)).json();
+    // The document is walked by path: its schema is what this test checks, not something to assume.
+    const doc: any = await (await fetch(`${server.baseUrl}/api/openapi.json`)).json();
     expect(doc.openapi).toBe("3.1.0");
     for (const route of allRoutes) {
       for (const method of route.methods) {

@@ -131,7 +131,7 @@ describe("prediction log", () => {
     expect(Date.parse(first.timestamp)).toBeLessThanOrEqual(Date.now());
     expect(first.latency_ms).toBeGreaterThan(0);
     expect(first.inputs).toEqual({ input: [row] });
-    const [[probability]] = (first.outputs as { probability: number[][] }).probability;
+    const probability = (first.outputs as { probability: number[][] }).probability[0]?.[0];
     expect(probability).toBeCloseTo(expectedProbability("2", row), 6);
     expect((records[1]!.inputs as { input: number[][] }).input).toEqual([row, row]);
   });

@@ -291,7 +291,7 @@ describe("serving with a feature service", () => {
     [
       INVOCATIONS,
       { dataframe_records: [{ driver_id: 1 }], inputs: { driver_id: [1] } },
-      `${USAGE}{"dataframe_records": [{...}]}, {"dataframe_split": {"columns": [...], "data": [[...]]}}, {"instances": [{...}]} or {"inputs": {"<key>": [...]}}.`,
+      `${USAGE}{"dataframe_records": [{...}]}, {"dataframe_split": {"columns": [...], "data": [[...]]}}, {"instances": [{...}]}, {"inputs": {"<key>": [...]}}; or as CSV with a header row.`,
     ],
   ];
   it.each(failures)("answers 400 on %s for %j", async (path, body, message) => {
@@ -303,15 +303,27 @@ describe("serving with a feature service", () => {
     );
   });
 
-  it("refuses a CSV body, which cannot carry keys through to the model's CSV parser", async () => {
-    const response = await fetch(`${base}${INVOCATIONS}`, {
-      method: "POST",
-      headers: { "content-type": "text/csv" },
-      body: "driver_id\n1\n",
+  it("takes the keys as CSV (pandas' index column too), answering as for dataframe_records", async () => {
+    const records = (await call(INVOCATIONS, { dataframe_records: [{ driver_id: 2 }, { driver_id: 1 }] }))
+      .body.predictions;
+    const csv = (body: string) =>
+      fetch(`${base}${INVOCATIONS}`, { method: "POST", headers: { "content-type": "text/csv" }, body });
+    for (const body of ["driver_id\n2\n1\n", ",driver_id\r\n0,2\r\n1,1\r\n"]) {
+      const answer = await csv(body);
+      expect(answer.status).toBe(200);
+      expect(((await answer.json()) as { predictions: unknown }).predictions).toEqual(records);
+    }
+    // A key that is not an integer stays text, and the online read names the field and the rule.
+    const bad = await csv("driver_id\nseven\n");
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({
+      error_code: "INVALID_PARAMETER_VALUE",
+      message: expect.stringContaining("entities.0.driver_id"),
     });
-    expect(response.status).toBe(400);
-    expect(((await response.json()) as { message: string }).message).toContain(
-      "send the entity keys as JSON",
+    const unknownEntity = await csv("driver_id\n3\n");
+    expect(unknownEntity.status).toBe(400);
+    expect(((await unknownEntity.json()) as { message: string }).message).toContain(
+      "entities.0: no value for feature 'f0' of service 'scoring' (MISSING",
     );
   });
 });

@@ -56,6 +56,7 @@ export {
   ThreadedPredictionLog,
 } from "./prediction-log/threaded-log.js";
 export * from "./protocols/contracts.js";
+export { parseCsv } from "./protocols/csv.js";
 export { batchFromColumns, type Table, tableToBatch } from "./protocols/decode.js";
 export type { InferenceOutcome, Protocol, ServingObserver } from "./protocols/observe.js";
 export {

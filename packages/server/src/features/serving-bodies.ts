@@ -22,7 +22,7 @@ export interface EntityRequest {
 
 const FORMS: Record<Protocol, string> = {
   mlflow:
-    '{"dataframe_records": [{...}]}, {"dataframe_split": {"columns": [...], "data": [[...]]}}, {"instances": [{...}]} or {"inputs": {"<key>": [...]}}',
+    '{"dataframe_records": [{...}]}, {"dataframe_split": {"columns": [...], "data": [[...]]}}, {"instances": [{...}]}, {"inputs": {"<key>": [...]}}; or as CSV with a header row',
   v1: '{"instances": [{...}]}',
   v2: '{"inputs": [{"name": "<key>", "datatype": "INT64", "shape": [n], "data": [...]}]}',
 };
@@ -31,6 +31,42 @@ function usage(protocol: Protocol) {
   return invalidParameter(
     `This deployment reads its features from a feature service: send the entity keys as JSON, ${FORMS[protocol]}.`,
   );
+}
+
+/** MLflow's CSV body: a header row, then text cells (the serving package's parser). */
+export type CsvParser = (text: string) => {
+  readonly rows: number;
+  readonly columns: readonly string[] | undefined;
+  cell(row: number, column: number): unknown;
+};
+
+/** Whether an MLflow body is CSV, by its content type (as the scoring route decides). */
+export function isCsv(headers: Record<string, string | string[] | undefined>): boolean {
+  return /^\s*(text|application)\/csv\b/i.test(String(headers["content-type"]));
+}
+
+const INTEGER_TEXT = /^[+-]?\d+$/;
+
+/**
+ * A CSV cell as the JSON value a client would have sent for a key or request field of `type`;
+ * text that does not fit stays text, so the online read's type check names the field.
+ */
+function csvValue(cell: unknown, type: features.ValueType | undefined): unknown {
+  if (typeof cell !== "string" || cell === "") return null;
+  const text = cell;
+  if (type === "int32" || type === "int64") return INTEGER_TEXT.test(text) ? Number(text) : text;
+  if (type === "float32" || type === "float64") return Number.isFinite(Number(text)) ? Number(text) : text;
+  if (type === "bool") return /^true$/i.test(text) ? true : /^false$/i.test(text) ? false : text;
+  return text;
+}
+
+function csvRows(text: string, parse: CsvParser, selection: FeatureSelection): Record<string, unknown>[] {
+  const table = parse(text);
+  const columns = table.columns ?? [];
+  const types = columns.map(
+    (name) => selection.keys.get(name)?.type ?? selection.requestFields.get(name)?.type,
+  );
+  return rowsOf(columns, table.rows, (r, c) => csvValue(table.cell(r, c), types[c]));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -162,16 +198,21 @@ export function entityRequest(
   body: unknown,
   headers: Record<string, string | string[] | undefined>,
   selection: FeatureSelection,
+  parseCsv: CsvParser,
 ): EntityRequest {
-  // The MLflow route would parse a CSV body as CSV, and a V2 binary part would follow the
-  // rewritten JSON: neither can carry entity keys through the rewrite.
-  const csv = protocol === "mlflow" && /^\s*(text|application)\/csv\b/i.test(String(headers["content-type"]));
-  if (csv || (protocol === "v2" && headers["inference-header-content-length"] !== undefined)) {
-    throw usage(protocol);
+  // A V2 binary part would follow the rewritten JSON: it cannot carry keys through the rewrite.
+  if (protocol === "v2" && headers["inference-header-content-length"] !== undefined) throw usage(protocol);
+  const text = Buffer.isBuffer(body) ? body.toString("utf8") : String(body);
+  if (protocol === "mlflow" && isCsv(headers)) {
+    // A CSV body is a DataFrame: the model answers it as it answers dataframe_records.
+    return {
+      rows: csvRows(text, parseCsv, selection),
+      target: { kind: "records", key: "dataframe_records" },
+    };
   }
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.isBuffer(body) ? body.toString("utf8") : String(body));
+    json = JSON.parse(text);
   } catch (error) {
     throw invalidParameter(`Malformed JSON request body: ${(error as Error).message}`);
   }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { FeatureServices } from "./services.js";
-import { entityRequest, featureRows, modelBody, type Protocol } from "./serving-bodies.js";
+import { entityRequest, featureRows, isCsv, modelBody, type Protocol } from "./serving-bodies.js";
 
 /** What the hook needs to know about deployments: the served revision and the stored spec. */
 export interface DeploymentFeatureSource {
@@ -51,12 +51,16 @@ export function installFeatureServing(
       feature_service: service,
       full_feature_names: false,
     });
-    const { rows, target } = entityRequest(protocol, request.body, request.headers, selection);
+    // Deployments run on @gyre/serving, so by now it is loaded: this import costs a lookup.
+    const { parseCsv } = await import("@gyre/serving");
+    const { rows, target } = entityRequest(protocol, request.body, request.headers, selection, parseCsv);
     const online = await features.online.getOnlineFeatures({
       entities: rows,
       feature_service: service,
       full_feature_names: false,
     });
     request.body = modelBody(target, selection, featureRows(selection, service, online));
+    // The rewritten body is JSON whatever the client sent (a CSV body included).
+    if (isCsv(request.headers)) request.headers["content-type"] = "application/json";
   });
 }

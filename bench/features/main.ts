@@ -18,7 +18,7 @@
  *          --server-flag FLAG (repeatable: node flags for the server child, e.g. --cpu-prof)
  *          --load-generator wrk|node|auto (default: wrk when installed, else bench/serving's Node client)
  *          --server-processes N (default 2: the online load again against gyre server --serving-workers N; 1 = skip)
- *          --paced-rates R,R (default 1000,10000 requests/s; none = skip)
+ *          --paced-rates R,R (default 1000,5000 requests/s; none = skip)
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
       "server-flag": { type: "string", multiple: true, default: [] },
       "load-generator": { type: "string", default: "auto" },
       "server-processes": { type: "string", default: "2" },
-      "paced-rates": { type: "string", default: "1000,10000" },
+      "paced-rates": { type: "string", default: "1000,5000" },
     },
     strict: false, // bench/run.mjs passes every benchmark the same arguments
   });

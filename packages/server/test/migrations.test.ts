@@ -44,6 +44,7 @@ describe.each(backends)("migrations on $name", (backend) => {
         "0005_features",
         "0006_monitoring",
         "0007_pipelines",
+        "0008_feature_materialize_jobs",
       ]);
       const experiments = await database.db
         .selectFrom("experiments")

@@ -3,7 +3,7 @@ import type { DatasetServices } from "../datasets/services.js";
 import type { ParsedStoreUri } from "../store/database.js";
 import type { FeaturesContext } from "./context.js";
 import { FeatureHistoricalService } from "./historical.js";
-import { FeatureMaterializeService } from "./materialize.js";
+import { FeatureMaterializeService, MATERIALIZE_HEARTBEAT_MS, MATERIALIZE_STALE_MS } from "./materialize.js";
 import { FeatureOnlineService, OnlineStoreHandle } from "./online.js";
 import { FeatureRegistryService } from "./registry.js";
 import { RegistrySnapshots, versionProbe } from "./snapshot.js";
@@ -36,7 +36,10 @@ export function createFeatureServices(
 ): FeatureServices {
   const store = new OnlineStoreHandle(options.onlineStoreUri, options.openStore ?? openOnlineStore);
   const snapshots = new RegistrySnapshots(ctx.db, versionProbe(ctx.db, options.store));
-  const materialize = new FeatureMaterializeService(ctx, snapshots, store);
+  const materialize = new FeatureMaterializeService(ctx, snapshots, store, {
+    heartbeatMs: MATERIALIZE_HEARTBEAT_MS,
+    staleAfterMs: MATERIALIZE_STALE_MS,
+  });
   const registry = new FeatureRegistryService(ctx, async (removedViews) => {
     snapshots.invalidate();
     if (options.onlineStoreUri === undefined || removedViews.length === 0) return;

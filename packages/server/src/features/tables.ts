@@ -37,9 +37,25 @@ export interface FeatureWatermarksTable {
   rows_written: number;
 }
 
+/**
+ * One materialization job (migration 0008_feature_materialize_jobs): `job` is the API's job as JSON
+ * text, `status` repeats its status; `owner` is the process running it, which rewrites the row —
+ * and `heartbeat_time` (epoch ms) — on every change and about once a second while it runs.
+ */
+export interface FeatureMaterializeJobsTable {
+  job_id: string;
+  status: string;
+  job: string;
+  owner: string;
+  heartbeat_time: number;
+  start_time: number;
+  end_time: number | null;
+}
+
 export interface FeatureTables {
   feature_registry: FeatureRegistryTable;
   feature_objects: FeatureObjectsTable;
   feature_registry_log: FeatureRegistryLogTable;
   feature_watermarks: FeatureWatermarksTable;
+  feature_materialize_jobs: FeatureMaterializeJobsTable;
 }

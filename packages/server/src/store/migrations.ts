@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, sql } from "kysely";
+import { materializeJobsMigration } from "../features/jobs-migration.js";
 import { featuresMigration } from "../features/migration.js";
 import { monitoringMigration } from "../monitoring/migration.js";
 import { pipelinesMigration } from "../pipelines/migration.js";
@@ -324,6 +325,9 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
 
     // Pipelines: runs, steps, logs, the step cache, triggers and firings (see pipelines/migration.ts).
     "0007_pipelines": pipelinesMigration(dialect),
+
+    // Feature materialization jobs, durable and shared by every process (see features/jobs-migration.ts).
+    "0008_feature_materialize_jobs": materializeJobsMigration(dialect),
 
     // Named deployments served by the tracking server. The deployment row holds the current
     // revision; every change appends a revision (its whole spec as JSON, who, when, and the

@@ -4,10 +4,10 @@ import { ServerConfig, type ServerConfigInput } from "./config.js";
 import { createDatasetServices } from "./datasets/services.js";
 import { DatasetStorage, localArtifactRoot } from "./datasets/storage.js";
 import type { DeploymentPeers } from "./deployments/engine.js";
-import { mountDeployments } from "./deployments/mount.js";
+import { mountDeployments, SERVING_PREFIX } from "./deployments/mount.js";
 import { createDeploymentServices } from "./deployments/services.js";
 import { createFeatureServices } from "./features/services.js";
-import { installFeatureServing } from "./features/serving.js";
+import { FeatureServiceLookup, installFeatureServing } from "./features/serving.js";
 import { featureServerOptions } from "./features/startup.js";
 import { buildApp, type GyreServices } from "./http/app.js";
 import { createMonitoringServices, type MonitoringServices } from "./monitoring/services.js";
@@ -109,15 +109,39 @@ export async function createGyre(
     pipelines: createPipelineServices(ctx),
     monitoring: monitoring.api,
   };
-  const app = await buildApp(services, { logLevel: config.logLevel, bodyLimitBytes: config.bodyLimitBytes });
-  if (deployments.engine) {
-    const engine = deployments.engine;
+  const engine = deployments.engine;
+  const lookup = engine
+    ? new FeatureServiceLookup({
+        revisionOf: (name) => engine.revisionOf(name),
+        featureServiceOf: async (name) =>
+          (await deployments.api.getDeployment({ name })).deployment.spec.feature_service,
+      })
+    : undefined;
+  let app: FastifyInstance | undefined;
+  // Plain V2 inference on a deployment goes ahead of Fastify, as on `gyre serve`; a deployment
+  // naming a feature service needs the hook below, so its requests never take this path.
+  const fastPaths =
+    engine && lookup
+      ? [
+          engine.servingModule.v2FastPath({
+            models: {
+              prefix: SERVING_PREFIX,
+              viewOf: (name) => (lookup.knownPlain(name) ? engine.view(name) : undefined),
+            },
+            observer: engine.telemetry,
+            bodyLimitBytes: config.bodyLimitBytes,
+            log: () => app!.log,
+          }),
+        ]
+      : [];
+  app = await buildApp(services, {
+    logLevel: config.logLevel,
+    bodyLimitBytes: config.bodyLimitBytes,
+    fastPaths,
+  });
+  if (engine && lookup) {
     // Deployments naming a feature service get their features before the model runs.
-    installFeatureServing(app, features, {
-      revisionOf: (name) => engine.revisionOf(name),
-      featureServiceOf: async (name) =>
-        (await deployments.api.getDeployment({ name })).deployment.spec.feature_service,
-    });
+    installFeatureServing(app, features, lookup);
     await mountDeployments(app, engine);
   }
   monitoring.setLogger(app.log);

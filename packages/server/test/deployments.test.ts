@@ -166,6 +166,37 @@ describe.each(backends)("deployments on $name", (backend) => {
     );
   });
 
+  it("answers plain V2 inference over the network (ahead of Fastify) exactly as Fastify's route does", async () => {
+    const path = "/serving/churn-prod/v2/models/churn-prod";
+    const row = { name: "input", shape: [1, 20], datatype: "FP32", data: ZERO_ROW };
+    const cases: [string, unknown][] = [
+      [`${path}/infer`, { id: "a", inputs: [row] }],
+      [`${path}/infer`, { inputs: [row] }],
+      [`${path}/versions/1/infer`, { inputs: [row] }],
+      [`${path}/versions/7/infer`, { inputs: [row] }],
+      [`${path}/infer`, { inputs: [{ ...row, shape: [1, 3] }] }],
+      ["/serving/churn-prod/v2/models/other-name/infer", { inputs: [row] }],
+      ["/serving/nowhere/v2/models/nowhere/infer", { inputs: [row] }],
+    ];
+    // Three rounds: the first request of a revision goes through Fastify's feature-service hook,
+    // which learns that this deployment names none; later ones take the fast path.
+    for (let round = 0; round < 3; round++) {
+      for (const [url, body] of cases) {
+        const headers = { "content-type": "application/json", "x-request-id": `r-${round}` };
+        const network = await fetch(`${baseUrl}${url}`, {
+          method: "POST",
+          headers,
+          body: JSON.stringify(body),
+        });
+        const routed = await gyre.app.inject({ method: "POST", url, headers, payload: JSON.stringify(body) });
+        const what = `round ${round}: ${url} ${JSON.stringify(body).slice(0, 40)}`;
+        expect([network.status, await network.text()], what).toEqual([routed.statusCode, routed.payload]);
+        expect(network.headers.get("content-type"), what).toBe(routed.headers["content-type"]);
+        expect(network.headers.get("x-request-id"), what).toBe(routed.headers["x-request-id"] ?? null);
+      }
+    }
+  });
+
   it("splits traffic by weight within statistical tolerance, and sticks by header", async () => {
     const created = await call("POST", `${API}/create`, {
       name: "canary",

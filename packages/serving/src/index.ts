@@ -66,6 +66,7 @@ export {
   registerServingRoutes,
   type ServingRoutesOptions,
 } from "./protocols/routes.js";
+export { type FastPathOptions, type MountedModels, v2FastPath } from "./protocols/v2-fast-path.js";
 export {
   type DeploymentArm,
   type ModelRegistryView,

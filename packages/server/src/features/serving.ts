@@ -10,6 +10,34 @@ export interface DeploymentFeatureSource {
   featureServiceOf(name: string): Promise<string | undefined>;
 }
 
+/** Each served deployment's feature service, read once per revision. */
+export class FeatureServiceLookup {
+  private readonly cache = new Map<string, { revision: number; service: string | undefined }>();
+
+  constructor(private readonly deployments: DeploymentFeatureSource) {}
+
+  async serviceOf(name: string): Promise<string | undefined> {
+    const revision = this.deployments.revisionOf(name);
+    if (revision === undefined) return undefined;
+    const hit = this.cache.get(name);
+    if (hit?.revision === revision) return hit.service;
+    const service = await this.deployments.featureServiceOf(name);
+    this.cache.set(name, { revision, service });
+    return service;
+  }
+
+  /**
+   * Whether the served revision is known to name no feature service, so its requests need no
+   * hook (the V2 fast path takes them). Unknown until a request of that revision went through
+   * the hook, which is then the one to look.
+   */
+  knownPlain(name: string): boolean {
+    const revision = this.deployments.revisionOf(name);
+    const hit = this.cache.get(name);
+    return revision !== undefined && hit?.revision === revision && hit.service === undefined;
+  }
+}
+
 /** A deployment's inference routes: MLflow's /invocations, KServe V1 predict, V2 infer. */
 const INFERENCE =
   /^\/serving\/([^/?]+)\/(?:(invocations)|(v1)\/models\/[^/?]+:predict|v2\/models\/[^/?]+(?:\/versions\/[^/?]+)?\/infer)(?:\?|$)/;
@@ -28,18 +56,9 @@ const INFERENCE =
 export function installFeatureServing(
   app: FastifyInstance,
   features: FeatureServices,
-  deployments: DeploymentFeatureSource,
+  lookup: FeatureServiceLookup,
 ): void {
-  const cache = new Map<string, { revision: number; service: string | undefined }>();
-  const serviceOf = async (name: string): Promise<string | undefined> => {
-    const revision = deployments.revisionOf(name);
-    if (revision === undefined) return undefined;
-    const hit = cache.get(name);
-    if (hit?.revision === revision) return hit.service;
-    const service = await deployments.featureServiceOf(name);
-    cache.set(name, { revision, service });
-    return service;
-  };
+  const serviceOf = (name: string) => lookup.serviceOf(name);
   app.addHook("preValidation", async (request: FastifyRequest) => {
     if (request.method !== "POST") return;
     const match = INFERENCE.exec(request.url);

@@ -1,4 +1,4 @@
-import { createServer, type RequestListener } from "node:http";
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from "node:http";
 import {
   artifactRoutes,
   datasets,
@@ -33,6 +33,11 @@ export interface AppOptions {
   logLevel: string | false;
   /** Largest JSON request body accepted (dataset profiles may reach 16 MB). */
   bodyLimitBytes: number;
+  /**
+   * Raw node:http handlers tried ahead of Fastify (after the online feature read's), each
+   * answering a request it takes and returning true (the deployments' plain V2 inference).
+   */
+  fastPaths?: readonly ((request: IncomingMessage, response: ServerResponse) => boolean)[];
 }
 
 /** Each tracking contract mapped to its service call; the HTTP layer adds nothing else. */
@@ -180,8 +185,10 @@ export async function buildApp(services: GyreServices, options: AppOptions): Pro
     routerOptions: { ignoreTrailingSlash: true },
     clientErrorHandler: writeClientError,
     serverFactory: (handler: RequestListener) => {
+      const fastPaths = [onlineFast, ...(options.fastPaths ?? [])];
       const server = createServer((request, response) => {
-        if (!onlineFast(request, response)) handler(request, response);
+        for (const fast of fastPaths) if (fast(request, response)) return;
+        handler(request, response);
       });
       server.requestTimeout = REQUEST_TIMEOUT_MS;
       server.keepAliveTimeout = KEEP_ALIVE_MS;

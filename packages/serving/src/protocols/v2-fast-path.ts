@@ -12,10 +12,21 @@ import {
 import { inferV2 } from "./v2-infer.js";
 
 /** `/v2/models/{name}/infer` and `/v2/models/{name}/versions/{v}/infer`, exactly (no query, no trailing slash). */
-const INFER_PATH = /^\/v2\/models\/([^/?#]+)(?:\/versions\/([^/?#]+))?\/infer$/;
+const INFER = "\\/v2\\/models\\/([^/?#]+)(?:\\/versions\\/([^/?#]+))?\\/infer$";
+
+/**
+ * Serving roots mounted under `{prefix}/{deployment}` (`gyre server`'s `/serving/{name}`): each
+ * request's deployment picks its view; undefined declines the request, which Fastify then
+ * answers (an unknown deployment, or one whose requests need Fastify's hooks).
+ */
+export interface MountedModels {
+  readonly prefix: string;
+  viewOf(deployment: string): ModelRegistryView | undefined;
+}
 
 export interface FastPathOptions {
-  readonly models: ModelRegistryView;
+  /** `gyre serve`'s one view at the root, or mounted deployments. */
+  readonly models: ModelRegistryView | MountedModels;
   readonly observer: ServingObserver | undefined;
   readonly bodyLimitBytes: number;
   /** The app's logger, for failures that are the server's. */
@@ -25,33 +36,45 @@ export interface FastPathOptions {
 /**
  * Open Inference Protocol inference straight on node:http, ahead of Fastify: the benchmark's
  * hot path spends a sixth of its CPU in the framework's routing, hooks, body parsing and reply
- * machinery. Only the plain form takes it — a POST to an exact infer path with a
+ * machinery. `gyre serve` mounts it at the root, `gyre server` under each deployment's
+ * `/serving/{name}`. Only the plain form takes it — a POST to an exact infer path with a
  * Content-Length within the body limit and no binary tensors; anything else returns false and
  * goes through the Fastify route, which answers the same through the same `inferV2`.
  */
 export function v2FastPath(
   options: FastPathOptions,
 ): (request: IncomingMessage, response: ServerResponse) => boolean {
-  const { models, observer, bodyLimitBytes } = options;
+  const { observer, bodyLimitBytes } = options;
+  const mounted = "viewOf" in options.models ? options.models : undefined;
+  const root = mounted ? undefined : (options.models as ModelRegistryView);
+  const path = mounted
+    ? new RegExp(`^${mounted.prefix.replace(/[/.]/g, "\\$&")}\\/([^/?#]+)${INFER}`)
+    : new RegExp(`^${INFER}`);
+  const first = mounted ? mounted.prefix.charCodeAt(1) : 118; /* "v" */
   return (request, response) => {
     if (request.method !== "POST") return false;
     const url = request.url ?? "";
-    if (url.charCodeAt(1) !== 118 /* "v" */) return false;
-    const match = INFER_PATH.exec(url);
+    if (url.charCodeAt(1) !== first) return false;
+    const match = path.exec(url);
     if (!match) return false;
     const headers = request.headers;
     if (headers[HEADER_LENGTH_HEADER] !== undefined) return false;
     const declared = headers["content-length"];
     const length = declared === undefined ? Number.NaN : Number(declared);
     if (!(length >= 0 && length <= bodyLimitBytes)) return false;
+    const at = mounted ? 2 : 1;
     let name: string;
     let version: string | undefined;
+    let models: ModelRegistryView | undefined;
     try {
-      name = decodeURIComponent(match[1]!);
-      version = match[2] === undefined ? undefined : decodeURIComponent(match[2]);
+      models = mounted ? mounted.viewOf(decodeURIComponent(match[1]!)) : root;
+      name = decodeURIComponent(match[at]!);
+      version = match[at + 1] === undefined ? undefined : decodeURIComponent(match[at + 1]!);
     } catch {
       return false;
     }
+    if (!models) return false;
+    const view = models;
 
     const requestId = requestIdFrom(headers);
     const record = new InferenceRecord(requestId);
@@ -59,7 +82,7 @@ export function v2FastPath(
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      inferV2({ view: models, name, version, context: { requestId, headers }, body, record }).then(
+      inferV2({ view, name, version, context: { requestId, headers }, body, record }).then(
         (answer) => {
           const head: Record<string, string | number> = {
             "content-type":

@@ -55,6 +55,10 @@ export function medianFigures(rounds: readonly Figures[]): Figures {
     p99_ms: m((f) => f.p99_ms),
     ...(rounds[0]!.p999_ms === undefined ? {} : { p999_ms: m((f) => f.p999_ms ?? Number.NaN) }),
     ...(rounds[0]!.offered_per_s === undefined ? {} : { offered_per_s: rounds[0]!.offered_per_s }),
+    // The client's worst stall over every round, not a median: it says whether to trust the tail.
+    ...(rounds[0]!.client_loop_delay_max_ms === undefined
+      ? {}
+      : { client_loop_delay_max_ms: Math.max(...rounds.map((f) => f.client_loop_delay_max_ms ?? 0)) }),
     server_cpu_us_per_request: m((f) => f.server_cpu_us_per_request),
     event_loop_cpu_us_per_request: m((f) => f.event_loop_cpu_us_per_request),
     cores: {

@@ -132,7 +132,7 @@ function interruptedMessage(view: string, heartbeat: number): string {
   return (
     `feature view '${view}': interrupted: the server process running this job stopped before it ` +
     `finished (its last heartbeat was at ${new Date(heartbeat).toISOString()}). Materialize again ` +
-    "with --incremental to resume from each view's watermark (a view's watermark moves only once " +
+    "incrementally (--incremental; incremental: true over the API) to resume from each view's watermark (a view's watermark moves only once " +
     "the view is complete)."
   );
 }

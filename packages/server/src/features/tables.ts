@@ -1,4 +1,4 @@
-/** The feature registry's tables (migration 0005_features); definitions are JSON text. */
+/** The feature store's tables (migrations 0005_features and 0008_feature_materialize_jobs); definitions are JSON text. */
 
 /** One row (id 1): the registry version, bumped by every apply that changes something. */
 export interface FeatureRegistryTable {

@@ -192,7 +192,8 @@ describe.each(backends)("deployments on $name", (backend) => {
         const what = `round ${round}: ${url} ${JSON.stringify(body).slice(0, 40)}`;
         expect([network.status, await network.text()], what).toEqual([routed.statusCode, routed.payload]);
         expect(network.headers.get("content-type"), what).toBe(routed.headers["content-type"]);
-        expect(network.headers.get("x-request-id"), what).toBe(routed.headers["x-request-id"] ?? null);
+        expect(network.headers.get("x-request-id"), what).toBe(`r-${round}`);
+        expect(routed.headers["x-request-id"], what).toBe(`r-${round}`);
       }
     }
   });
@@ -320,6 +321,9 @@ describe.each(backends)("deployments on $name", (backend) => {
     const v2 = await fetch(`${baseUrl}/serving/nope/v2/models/nope/infer`, { method: "POST", body: "{}" });
     expect(v2.status).toBe(404);
     expect(await v2.json()).toEqual({ error: "Deployment 'nope' is not served here." });
+    // A fresh request id when the client sent none (the previous test checks an echoed one).
+    expect(mlflow.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(v2.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
     const api = await call("GET", `${API}/get`, { name: "nope" });
     expect(api.status).toBe(404);
     expect(api.body).toEqual({

@@ -59,6 +59,7 @@ export * from "./protocols/contracts.js";
 export { parseCsv } from "./protocols/csv.js";
 export { batchFromColumns, type Table, tableToBatch } from "./protocols/decode.js";
 export type { InferenceOutcome, Protocol, ServingObserver } from "./protocols/observe.js";
+export { requestIdOf } from "./protocols/observe.js";
 export {
   type MetricsSource,
   type ModelsSource,

@@ -27,6 +27,8 @@ export async function mountDeployments(app: FastifyInstance, engine: DeploymentE
         // Each protocol's own error shape: {"error"} for V2 and V1, MLflow's {error_code, message} otherwise.
         const rest = request.url.slice(`${SERVING_PREFIX}/${encodeURIComponent(name)}`.length);
         const body = /^\/v[12](\/|$|\?)/.test(rest) ? { error: error.message } : error.toJSON();
+        // Every answer of a serving root carries its request id, this one too.
+        serving.requestIdOf(request, reply);
         return reply.status(404).send(body);
       });
       await serving.registerServingRoutes(scope, {

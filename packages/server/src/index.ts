@@ -4,7 +4,7 @@ import { ServerConfig, type ServerConfigInput } from "./config.js";
 import { createDatasetServices } from "./datasets/services.js";
 import { DatasetStorage, localArtifactRoot } from "./datasets/storage.js";
 import type { DeploymentPeers } from "./deployments/engine.js";
-import { mountDeployments, SERVING_PREFIX } from "./deployments/mount.js";
+import { deploymentFastPath, mountDeployments } from "./deployments/mount.js";
 import { createDeploymentServices } from "./deployments/services.js";
 import { createFeatureServices } from "./features/services.js";
 import { FeatureServiceLookup, installFeatureServing } from "./features/serving.js";
@@ -110,30 +110,16 @@ export async function createGyre(
     monitoring: monitoring.api,
   };
   const engine = deployments.engine;
-  const lookup = engine
-    ? new FeatureServiceLookup({
-        revisionOf: (name) => engine.revisionOf(name),
-        featureServiceOf: async (name) =>
-          (await deployments.api.getDeployment({ name })).deployment.spec.feature_service,
-      })
-    : undefined;
+  const lookup =
+    engine &&
+    new FeatureServiceLookup({
+      revisionOf: (name) => engine.revisionOf(name),
+      featureServiceOf: async (name) =>
+        (await deployments.api.getDeployment({ name })).deployment.spec.feature_service,
+    });
   let app: FastifyInstance | undefined;
-  // Plain V2 inference on a deployment goes ahead of Fastify, as on `gyre serve`; a deployment
-  // naming a feature service needs the hook below, so its requests never take this path.
   const fastPaths =
-    engine && lookup
-      ? [
-          engine.servingModule.v2FastPath({
-            models: {
-              prefix: SERVING_PREFIX,
-              viewOf: (name) => (lookup.knownPlain(name) ? engine.view(name) : undefined),
-            },
-            observer: engine.telemetry,
-            bodyLimitBytes: config.bodyLimitBytes,
-            log: () => app!.log,
-          }),
-        ]
-      : [];
+    engine && lookup ? [deploymentFastPath(engine, lookup, config.bodyLimitBytes, () => app!.log)] : [];
   app = await buildApp(services, {
     logLevel: config.logLevel,
     bodyLimitBytes: config.bodyLimitBytes,

@@ -5,7 +5,7 @@ import type { features } from "@gyre/core";
 import { DataEngine } from "@gyre/data";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createGyre, type Gyre, openMetadataDatabase } from "../src/index.js";
-import type { ScratchStore } from "../src/testing/index.js";
+import { callJson, type ScratchStore } from "../src/testing/index.js";
 import { availableBackends } from "./support/backends.js";
 
 /**
@@ -38,15 +38,8 @@ async function startServer(store: ScratchStore): Promise<Server> {
   return {
     gyre,
     async call(method, path, body) {
-      const init: RequestInit = { method };
-      let url = `${base}${BASE}/${path}`;
-      if (method === "GET" && body) url += `?${new URLSearchParams(body)}`;
-      else if (body) {
-        init.body = JSON.stringify(body);
-        init.headers = { "content-type": "application/json", "x-gyre-user": "tester" };
-      }
-      const response = await fetch(url, init);
-      return { status: response.status, body: (await response.json()) as any };
+      const answer = await callJson(base, method, `${BASE}/${path}`, body, { "x-gyre-user": "tester" });
+      return { status: answer.status, body: answer.body };
     },
   };
 }
@@ -132,8 +125,8 @@ function interruptedMessage(view: string, heartbeat: number): string {
   return (
     `feature view '${view}': interrupted: the server process running this job stopped before it ` +
     `finished (its last heartbeat was at ${new Date(heartbeat).toISOString()}). Materialize again ` +
-    "incrementally (--incremental; incremental: true over the API) to resume from each view's watermark (a view's watermark moves only once " +
-    "the view is complete)."
+    "incrementally (--incremental; incremental: true over the API) to resume from each view's " +
+    "watermark (a view's watermark moves only once the view is complete)."
   );
 }
 
@@ -162,6 +155,19 @@ describe.each(backends)("materialization jobs on $name", (backend) => {
   async function closeServer(s: Server): Promise<void> {
     open.splice(open.indexOf(s.gyre), 1);
     await s.gyre.close();
+  }
+
+  /** Applies the views and starts a job of one-row batches, long enough to outlast heartbeats. */
+  async function startLongJob(s: Server, views?: string[]): Promise<Job> {
+    expect((await s.call("POST", "apply", { repository: repository(dir) })).status).toBe(200);
+    const started = await s.call("POST", "materialize", {
+      start: "2024-06-01T00:00:00Z",
+      end: "2024-06-02T00:00:00Z",
+      ...(views ? { feature_views: views } : {}),
+      batch_size: 1,
+    });
+    expect(started.status).toBe(200);
+    return started.body.job as Job;
   }
 
   beforeEach(async () => {
@@ -243,14 +249,8 @@ describe.each(backends)("materialization jobs on $name", (backend) => {
   it("answers a poll on another server over the same store while the job runs and after it stops", async () => {
     const runner = await server();
     const other = await server();
-    await runner.call("POST", "apply", { repository: repository(dir) });
-    const started = await runner.call("POST", "materialize", {
-      start: "2024-06-01T00:00:00Z",
-      end: "2024-06-02T00:00:00Z",
-      feature_views: ["driver_stats"],
-      batch_size: 1,
-    });
-    const jobId = started.body.job.job_id as string;
+    const started = await startLongJob(runner, ["driver_stats"]);
+    const jobId = started.job_id;
     // The runner's heartbeat carries its progress to the other server.
     const midway = await pollUntil(other, jobId, (j) => j.status !== "RUNNING" || j.views[0]!.written > 0);
     expect(midway.status).toBe("RUNNING");
@@ -272,10 +272,10 @@ describe.each(backends)("materialization jobs on $name", (backend) => {
     expect(ended).toEqual({
       job_id: jobId,
       status: "FAILED",
-      start_time: started.body.job.start_time,
+      start_time: started.start_time,
       end_time: ended.end_time,
       error: "feature view 'driver_stats': the server is shutting down",
-      views: [{ ...started.body.job.views[0], total: ENTITIES, written, status: "FAILED" }],
+      views: [{ ...started.views[0], total: ENTITIES, written, status: "FAILED" }],
     });
     expect((await rowOf(other.gyre, jobId)).job).toEqual(ended);
   }, 60_000);
@@ -382,13 +382,8 @@ describe.each(backends)("materialization jobs on $name", (backend) => {
 
   it("leaves a job stopped by a graceful close FAILED, its watermark unmoved", async () => {
     const first = await server();
-    await first.call("POST", "apply", { repository: repository(dir) });
-    const started = await first.call("POST", "materialize", {
-      start: "2024-06-01T00:00:00Z",
-      end: "2024-06-02T00:00:00Z",
-      batch_size: 1,
-    });
-    const jobId = started.body.job.job_id as string;
+    const started = await startLongJob(first);
+    const jobId = started.job_id;
     await pollUntil(first, jobId, (j) => j.status !== "RUNNING" || j.views[0]!.written > 0);
     const owner = first.gyre.services.features.materialize.owner;
     await closeServer(first);
@@ -403,7 +398,7 @@ describe.each(backends)("materialization jobs on $name", (backend) => {
       job: {
         job_id: jobId,
         status: "FAILED",
-        start_time: started.body.job.start_time,
+        start_time: started.start_time,
         end_time: row.end_time,
         error: "feature view 'driver_stats': the server is shutting down",
         views: [
@@ -427,7 +422,7 @@ describe.each(backends)("materialization jobs on $name", (backend) => {
       },
       owner,
       heartbeat_time: row.heartbeat_time,
-      start_time: started.body.job.start_time,
+      start_time: started.start_time,
       end_time: row.end_time,
     });
     expect(row.end_time).toBeGreaterThanOrEqual(row.start_time);
@@ -440,17 +435,11 @@ describe.each(backends)("materialization jobs on $name", (backend) => {
 
   it("stops a job whose row another process marked interrupted, and never writes the row again", async () => {
     const s = await server();
-    await s.call("POST", "apply", { repository: repository(dir) });
-    const started = await s.call("POST", "materialize", {
-      start: "2024-06-01T00:00:00Z",
-      end: "2024-06-02T00:00:00Z",
-      feature_views: ["driver_stats"],
-      batch_size: 1,
-    });
-    const jobId = started.body.job.job_id as string;
+    const started = await startLongJob(s, ["driver_stats"]);
+    const jobId = started.job_id;
     await pollUntil(s, jobId, (j) => j.status !== "RUNNING" || j.views[0]!.written > 0);
     // What another server's start-up sweep writes when this process looked dead to it.
-    const verdict: Job = { ...started.body.job, status: "FAILED", end_time: 1, error: "declared elsewhere" };
+    const verdict: Job = { ...started, status: "FAILED", end_time: 1, error: "declared elsewhere" };
     await s.gyre.database.db
       .updateTable("feature_materialize_jobs")
       .set({ status: "FAILED", job: JSON.stringify(verdict), end_time: 1 })

@@ -5,8 +5,12 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { JsonlDaySink } from "../src/prediction-log/jsonl-sink.js";
 import { JsonLineWriter } from "../src/prediction-log/line-writer.js";
-import type { PredictionRecord } from "../src/prediction-log/record.js";
-import { type LoggedEntry, type LoggedSchema, toRecord } from "../src/prediction-log/record.js";
+import {
+  type LoggedEntry,
+  type LoggedSchema,
+  type PredictionRecord,
+  toRecord,
+} from "../src/prediction-log/record.js";
 import { type PredictionSink, writeBatch } from "../src/prediction-log/sink.js";
 import type { ElementType, TensorData } from "../src/runtime/dtypes.js";
 import { float32Text } from "../src/runtime/float32-text.js";

@@ -1,11 +1,35 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { GyreError } from "@gyre/core";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from "fastify";
+import type { FeatureServiceLookup } from "../features/serving.js";
 import type { DeploymentEngine } from "./engine.js";
 
 /** Where every deployment's protocols are mounted: /serving/{deployment}/… */
 export const SERVING_PREFIX = "/serving";
 
 type Scoped = FastifyRequest<{ Params: { deployment: string } }>;
+
+/**
+ * Plain V2 inference on a deployment, straight on node:http ahead of Fastify as on `gyre serve`.
+ * A deployment naming a feature service needs Fastify's feature-serving hook, so its requests
+ * never take this path (nor does any until the hook has seen the served revision once).
+ */
+export function deploymentFastPath(
+  engine: DeploymentEngine,
+  lookup: FeatureServiceLookup,
+  bodyLimitBytes: number,
+  log: () => FastifyBaseLogger,
+): (request: IncomingMessage, response: ServerResponse) => boolean {
+  return engine.servingModule.v2FastPath({
+    models: {
+      prefix: SERVING_PREFIX,
+      viewOf: (name) => (lookup.knownPlain(name) ? engine.view(name) : undefined),
+    },
+    observer: engine.telemetry,
+    bodyLimitBytes,
+    log,
+  });
+}
 
 /**
  * Mounts the serving protocols once, under a parametric prefix, so deployments created after

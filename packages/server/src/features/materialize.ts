@@ -334,8 +334,8 @@ export class FeatureMaterializeService {
     job.error =
       `${view ? `feature view '${view.feature_view}': ` : ""}interrupted: the server process running ` +
       `this job stopped before it finished (its last heartbeat was at ${new Date(heartbeat).toISOString()}). ` +
-      "Materialize again incrementally (--incremental; incremental: true over the API) to resume from each view's watermark (a view's watermark " +
-      "moves only once the view is complete).";
+      "Materialize again incrementally (--incremental; incremental: true over the API) to resume " +
+      "from each view's watermark (a view's watermark moves only once the view is complete).";
     return job;
   }
 

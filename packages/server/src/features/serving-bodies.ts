@@ -198,12 +198,13 @@ export function entityRequest(
   body: unknown,
   headers: Record<string, string | string[] | undefined>,
   selection: FeatureSelection,
-  parseCsv: CsvParser,
+  /** Given for an MLflow body sent as CSV (`isCsv`): its parser. */
+  parseCsv: CsvParser | undefined,
 ): EntityRequest {
   // A V2 binary part would follow the rewritten JSON: it cannot carry keys through the rewrite.
   if (protocol === "v2" && headers["inference-header-content-length"] !== undefined) throw usage(protocol);
   const text = Buffer.isBuffer(body) ? body.toString("utf8") : String(body);
-  if (protocol === "mlflow" && isCsv(headers)) {
+  if (parseCsv) {
     // A CSV body is a DataFrame: the model answers it as it answers dataframe_records.
     return {
       rows: csvRows(text, parseCsv, selection),

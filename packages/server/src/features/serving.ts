@@ -58,20 +58,20 @@ export function installFeatureServing(
   features: FeatureServices,
   lookup: FeatureServiceLookup,
 ): void {
-  const serviceOf = (name: string) => lookup.serviceOf(name);
   app.addHook("preValidation", async (request: FastifyRequest) => {
     if (request.method !== "POST") return;
     const match = INFERENCE.exec(request.url);
     if (!match) return;
-    const service = await serviceOf(decodeURIComponent(match[1]!));
+    const service = await lookup.serviceOf(decodeURIComponent(match[1]!));
     if (service === undefined) return;
     const protocol: Protocol = match[2] ? "mlflow" : match[3] ? "v1" : "v2";
     const selection = await features.snapshots.select({
       feature_service: service,
       full_feature_names: false,
     });
-    // Deployments run on @gyre/serving, so by now it is loaded: this import costs a lookup.
-    const { parseCsv } = await import("@gyre/serving");
+    // Only a CSV body needs @gyre/serving's parser (loaded by now: deployments run on it).
+    const csv = protocol === "mlflow" && isCsv(request.headers);
+    const parseCsv = csv ? (await import("@gyre/serving")).parseCsv : undefined;
     const { rows, target } = entityRequest(protocol, request.body, request.headers, selection, parseCsv);
     const online = await features.online.getOnlineFeatures({
       entities: rows,
@@ -80,6 +80,6 @@ export function installFeatureServing(
     });
     request.body = modelBody(target, selection, featureRows(selection, service, online));
     // The rewritten body is JSON whatever the client sent (a CSV body included).
-    if (isCsv(request.headers)) request.headers["content-type"] = "application/json";
+    if (csv) request.headers["content-type"] = "application/json";
   });
 }

@@ -63,18 +63,18 @@ export function v2FastPath(
     const length = declared === undefined ? Number.NaN : Number(declared);
     if (!(length >= 0 && length <= bodyLimitBytes)) return false;
     const at = mounted ? 2 : 1;
+    let deployment: string | undefined;
     let name: string;
     let version: string | undefined;
-    let models: ModelRegistryView | undefined;
     try {
-      models = mounted ? mounted.viewOf(decodeURIComponent(match[1]!)) : root;
+      deployment = mounted ? decodeURIComponent(match[1]!) : undefined;
       name = decodeURIComponent(match[at]!);
       version = match[at + 1] === undefined ? undefined : decodeURIComponent(match[at + 1]!);
     } catch {
       return false;
     }
-    if (!models) return false;
-    const view = models;
+    const view = mounted ? mounted.viewOf(deployment!) : root;
+    if (!view) return false;
 
     const requestId = requestIdFrom(headers);
     const record = new InferenceRecord(requestId);

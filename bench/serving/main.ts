@@ -2,8 +2,9 @@
  * Serving benchmark (issue 3): a 20-feature logistic regression and a 100-tree depth-6 ensemble,
  * each served by `gyre serve` over loopback and loaded with batch-1 Open Inference Protocol
  * requests (50 connections, 10 s, 1,000 distinct bodies), beside the floor — a bare Fastify POST
- * route parsing and validating the same body; then `--workers 2` against one process; then
- * 100,000 requests while the alias moves 10 times. stdout: one JSON line; progress on stderr.
+ * route parsing and validating the same body — and beside the design's ceiling, a bare node:http
+ * server batching into onnxruntime with nothing else; then `--workers 2` against one process;
+ * then 100,000 requests while the alias moves 10 times. stdout: one JSON line; progress on stderr.
  *
  * Options: --workers N             processes for the multi-process runs (default 2)
  *          --prediction-log on|off  gyre serve's prediction log (default on, as it ships)
@@ -21,7 +22,7 @@ import { aliasMoves } from "./alias.js";
 import { httpRequests, v2Bodies } from "./bodies.js";
 import { chooseLoadGenerator, type Figures, measure, pacedRates, SECONDS } from "./measure.js";
 import { logregGraph, treesGraph, writeModel } from "./models.js";
-import { startFloor, startGyreServe } from "./processes.js";
+import { type ServerProcess, startBareBatching, startFloor, startGyreServe } from "./processes.js";
 import { type ModelFigures, reportLine } from "./report.js";
 
 /** A hung server must not keep the benchmark alive. */
@@ -67,16 +68,16 @@ async function main(): Promise<void> {
       trees: await writeModel(path.join(dir, "trees100d6"), treesGraph()),
     };
 
-    /** The floor is measured just before each model, so both see the machine in the same state. */
-    const measureFloor = async (): Promise<Figures> => {
-      const server = await startFloor();
+    /** The references are measured just before each model, so all see the machine in the same state. */
+    const measureReference = async (what: string, start: () => Promise<ServerProcess>): Promise<Figures> => {
+      const server = await start();
       try {
         const { figures } = await measure(server, {
-          requests: httpRequests("/v2/models/floor/infer", bodies),
+          requests: httpRequests("/v2/models/reference/infer", bodies),
           durationMs,
           loadGenerator,
         });
-        log(`floor: ${figures.requests_per_s} req/s, p99 ${figures.p99_ms} ms`);
+        log(`${what}: ${figures.requests_per_s} req/s, p99 ${figures.p99_ms} ms`);
         return figures;
       } finally {
         await server.stop();
@@ -127,10 +128,14 @@ async function main(): Promise<void> {
             await server.stop();
           }
         };
-        const floor = await measureFloor();
+        const floor = await measureReference("floor", startFloor);
+        const bare = await measureReference(`${name}, bare batching`, () =>
+          startBareBatching(path.join(dirs[name], "model.onnx")),
+        );
         const paced: Record<string, Figures> = {};
         models[name].push({
           floor,
+          bare_batching: bare,
           one_process: await run(1, predictionLog, paced),
           ...(rates.length > 0 ? { paced } : {}),
           // What the prediction log costs, measured beside it (its worker thread shares the cores).

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 /** The built CLI: the benchmark serves through `gyre serve` itself, as a user would. */
 export const GYRE_MAIN = fileURLToPath(new URL("../../../packages/cli/dist/main.js", import.meta.url));
 const FLOOR_SERVER = fileURLToPath(new URL("./floor-server.js", import.meta.url));
+const BARE_BATCHING_SERVER = fileURLToPath(new URL("./bare-batching-server.js", import.meta.url));
 
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 30_000;
@@ -70,6 +71,11 @@ export function startChild(
 
 export function startFloor(): Promise<ServerProcess> {
   return startChild([FLOOR_SERVER], process.env, /^(\d+)$/m);
+}
+
+/** The design's ceiling (bare-batching-server.ts) over one ONNX file. */
+export function startBareBatching(modelFile: string): Promise<ServerProcess> {
+  return startChild([BARE_BATCHING_SERVER, modelFile], process.env, /^(\d+)$/m);
 }
 
 /** `gyre serve ...`; resolves once it prints the URL it serves at. */

@@ -14,6 +14,8 @@ export const TARGETS = {
 export interface ModelFigures {
   /** The floor, measured just before this model. */
   floor: Figures;
+  /** The design's ceiling (bare-batching-server.ts), measured after the floor. */
+  bare_batching?: Figures;
   one_process: Figures;
   /** One process with the prediction log off (measured only when it is on for the others). */
   one_process_no_log?: Figures;
@@ -82,19 +84,32 @@ function modelReport(rounds: readonly ModelFigures[], workers: number) {
   const floor = medianFigures(pick("floor"));
   const one = medianFigures(pick("one_process"));
   const noLog = pick("one_process_no_log");
+  const bare = pick("bare_batching");
+  const bareVsFloor = rounds
+    .filter((r) => r.bare_batching)
+    .map((r) => ratio(r.bare_batching!.requests_per_s, r.floor.requests_per_s));
   const rates = Object.keys(rounds[0]!.paced ?? {});
   const paced = Object.fromEntries(
     rates.map((rate) => [rate, medianFigures(rounds.map((r) => r.paced![rate]!))]),
   );
   return {
     floor,
+    ...(bare.length > 0 ? { bare_batching: medianFigures(bare) } : {}),
     one_process: one,
     ...(noLog.length > 0 ? { one_process_no_prediction_log: medianFigures(noLog) } : {}),
     [`workers_${workers}`]: medianFigures(pick("workers")),
     ...(rates.length > 0 ? { one_process_paced: paced } : {}),
     rps_vs_floor: round2(median(vsFloor)),
     workers_speedup: round2(median(speedups)),
-    ...(rounds.length > 1 ? { rps_vs_floor_by_round: vsFloor, workers_speedup_by_round: speedups } : {}),
+    // The same ratio for the design's ceiling: how far the floor is reachable with this model here.
+    ...(bareVsFloor.length > 0 ? { bare_batching_rps_vs_floor: round2(median(bareVsFloor)) } : {}),
+    ...(rounds.length > 1
+      ? {
+          rps_vs_floor_by_round: vsFloor,
+          workers_speedup_by_round: speedups,
+          ...(bareVsFloor.length > 0 ? { bare_batching_rps_vs_floor_by_round: bareVsFloor } : {}),
+        }
+      : {}),
     ...(noLog.length > 0
       ? { rps_no_prediction_log_vs_floor: ratio(medianFigures(noLog).requests_per_s, floor.requests_per_s) }
       : {}),

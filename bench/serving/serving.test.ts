@@ -130,6 +130,7 @@ describe("report", () => {
         trees: [
           {
             floor: figures(30_000, 3.5),
+            bare_batching: figures(28_500, 3.2),
             one_process: figures(27_000, 2.9),
             workers: figures(30_000, 3.1),
             paced: { 5000: figures(5_000, 3.2) },
@@ -154,7 +155,13 @@ describe("report", () => {
       trees_p99_at_5000_per_s: false,
       alias_moves_zero_errors: true,
     });
-    expect(line.trees).toMatchObject({ one_process_paced: { 5000: { p99_ms: 3.2 } } });
+    expect(line.trees).toMatchObject({
+      one_process_paced: { 5000: { p99_ms: 3.2 } },
+      bare_batching: { requests_per_s: 28_500 },
+      bare_batching_rps_vs_floor: 0.95,
+    });
+    // Without the reference measured, the report says nothing about it.
+    expect(line.logreg).not.toHaveProperty("bare_batching_rps_vs_floor");
     expect(line.logreg).toMatchObject({
       rps_vs_floor: 1.2,
       workers_speedup: 1.39,

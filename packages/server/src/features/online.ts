@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { features as contracts, GyreError } from "@gyre/core";
 import {
+  type FeatureSelection,
   getOnlineFeatures,
   getOnlineFeaturesText,
   type OnlineStore,
@@ -56,9 +57,19 @@ export class FeatureOnlineService {
   ) {}
 
   async getOnlineFeatures(req: Req<"getOnlineFeatures">): Promise<Res<"getOnlineFeatures">> {
-    const selection = await this.snapshots.select(req);
+    return this.read(await this.snapshots.select(req), req.entities);
+  }
+
+  /**
+   * Values for a selection the caller resolved itself, so that what it built around the
+   * selection and what is read agree even when an `apply` lands in between.
+   */
+  async read(
+    selection: FeatureSelection,
+    entities: Req<"getOnlineFeatures">["entities"],
+  ): Promise<Res<"getOnlineFeatures">> {
     const store = await this.store.get();
-    return getOnlineFeatures(store, selection, req.entities, {
+    return getOnlineFeatures(store, selection, entities, {
       now: this.ctx.now(),
       transformations: this.transformations,
     });

@@ -73,11 +73,8 @@ export function installFeatureServing(
     const csv = protocol === "mlflow" && isCsv(request.headers);
     const parseCsv = csv ? (await import("@gyre/serving")).parseCsv : undefined;
     const { rows, target } = entityRequest(protocol, request.body, request.headers, selection, parseCsv);
-    const online = await features.online.getOnlineFeatures({
-      entities: rows,
-      feature_service: service,
-      full_feature_names: false,
-    });
+    // The same selection the body was read and is rebuilt with: an apply in between changes neither.
+    const online = await features.online.read(selection, rows);
     request.body = modelBody(target, selection, featureRows(selection, service, online));
     // The rewritten body is JSON whatever the client sent (a CSV body included).
     if (csv) request.headers["content-type"] = "application/json";

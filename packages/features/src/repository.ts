@@ -102,6 +102,12 @@ async function importTypeScript(file: string): Promise<unknown> {
   await writeFile(compiled, output.outputText);
   try {
     return await import(pathToFileURL(compiled).href);
+  } catch (error) {
+    // The compiled copy is removed below: name the file that was written instead.
+    const message = error instanceof Error ? error.message : String(error);
+    throw invalidParameter(
+      `${file}: ${message.replaceAll(pathToFileURL(compiled).href, pathToFileURL(file).href).replaceAll(compiled, file)}`,
+    );
   } finally {
     await rm(compiled, { force: true });
   }

@@ -108,6 +108,15 @@ export default defineRepository({
       ),
     ).rejects.toThrow("feature view 'stats': field 'features.1': feature 'trips' is listed twice");
     await expect(loadRepository(join(root, "nowhere"))).rejects.toThrow("does not exist");
+    // A features.ts that fails to load is named, not the compiled copy it was imported from.
+    const broken = repo("broken-ts", {
+      "features.ts": 'import { x } from "@gyre/no-such-package";\nexport default x;\n',
+    });
+    const error = await loadRepository(broken).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toContain(`${join(broken, "features.ts")}: `);
+    expect((error as Error).message).toContain("@gyre/no-such-package");
+    expect((error as Error).message).not.toContain(".features-");
     await expect(loadRepository(repo("empty", {}))).rejects.toThrow("holds no feature repository");
   });
 });

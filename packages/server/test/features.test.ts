@@ -224,6 +224,23 @@ describe.each(backends)("feature store on $name", (backend) => {
     expect(fromDataset.body).toMatchObject({ rows: 6, dataset_uri: "datasets:/driver_training_2/1" });
   });
 
+  it("refuses a dataset name the registry could not hold before joining", async () => {
+    // "../escaped" would have put the version's files outside the artifact destination.
+    for (const register of ["bad name", "../escaped"]) {
+      const { status, body } = await call("POST", "historical", {
+        entity_path: join(dir, "entities.parquet"),
+        features: ["driver_stats:trips"],
+        register,
+      });
+      expect(status).toBe(400);
+      expect(body.message).toContain("'register'");
+      expect(body.message).toContain("must start with a letter or digit");
+    }
+    const datasets = await fetch(`${base}/api/2.0/gyre/datasets/list`);
+    const names = ((await datasets.json()) as Body).datasets.map((d: Body) => d.name);
+    expect(names).not.toContain("bad name");
+  });
+
   it("reads a registered dataset version as a source, and names a missing one", async () => {
     const repo = repository(dir);
     const withDataset = {
@@ -249,6 +266,12 @@ describe.each(backends)("feature store on $name", (backend) => {
     const missing = await call("POST", "plan", { repository: withDataset });
     expect(missing.status).toBe(400);
     expect(missing.body.message).toBe("source 'training_src': field 'dataset': Dataset 'nope' not found.");
+    const sqlSource = { name: "training_src", dataset: "driver_training@1", sql: "SELEC city" };
+    const badSql = await call("POST", "plan", {
+      repository: { ...withDataset, sources: [...repo.sources, sqlSource] },
+    });
+    expect(badSql.status).toBe(400);
+    expect(badSql.body.message).toMatch(/^source 'training_src': field 'sql': Invalid SQL: .*SELEC/);
   });
 
   async function materialize(body: Body) {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { GyreError } from "../errors.js";
 import { defineRoute } from "./contract.js";
+import { DATASET_NAME, DATASET_NAME_RULE } from "./datasets.js";
 import { requiredString } from "./wire.js";
 
 /**
@@ -293,8 +294,8 @@ export const HistoricalRequest = z
     full_feature_names: z.boolean().default(false),
     /** Where the server writes the result (.parquet or .csv); a temporary file when only registering. */
     output_path: z.string().min(1).optional(),
-    /** Register the result as a new version of this dataset. */
-    register: z.string().min(1).optional(),
+    /** Register the result as a new version of this dataset (checked before the join runs). */
+    register: z.string().regex(DATASET_NAME, DATASET_NAME_RULE).optional(),
     ...actor,
   })
   .refine((r) => (r.entity_path === undefined) !== (r.entity_dataset === undefined), {

@@ -1,4 +1,4 @@
-import { features, parseFeatureRepository } from "@gyre/core";
+import { features, GyreError, invalidParameter, parseFeatureRepository } from "@gyre/core";
 import { directoriesOf, withEngine } from "@gyre/data";
 import { checkViewSource, defineSource, FeatureCatalog } from "@gyre/features";
 import type { Kysely, Transaction } from "kysely";
@@ -183,7 +183,12 @@ export class FeatureRegistryService {
       await withEngine(
         { allowedDirectories: directoriesOf(data.files.map((f) => f.path)) },
         async (engine) => {
-          checkViewSource(view, await defineSource(engine, "source_check", data));
+          const table = await defineSource(engine, "source_check", data).catch((error: unknown) => {
+            // A source's query fails here first: name the source and its field, as for its files.
+            if (data.sql === undefined || !(error instanceof GyreError)) throw error;
+            throw invalidParameter(`source '${view.source.name}': field 'sql': ${error.message}`);
+          });
+          checkViewSource(view, table);
         },
       );
     }

@@ -18,7 +18,7 @@ const NOW = Date.UTC(2024, 5, 10); // the server's clock in this test
 
 type Body = Record<string, any>;
 
-function repository(dir: string, overrides: { ttl?: number; extraFeature?: boolean } = {}) {
+function repository(dir: string, overrides: { ttl?: number; extraFeature?: boolean; online?: boolean } = {}) {
   return {
     entities: [{ name: "driver", join_keys: [{ name: "driver_id", type: "int64" }] }],
     sources: [{ name: "driver_stats_src", path: join(dir, "driver_stats.parquet") }],
@@ -30,6 +30,7 @@ function repository(dir: string, overrides: { ttl?: number; extraFeature?: boole
         event_timestamp_column: "event_timestamp",
         created_timestamp_column: "created",
         ttl_seconds: overrides.ttl ?? 2 * 86_400,
+        ...(overrides.online === undefined ? {} : { online: overrides.online }),
         features: [
           { name: "conv_rate", type: "float64" },
           { name: "trips", type: "int64" },
@@ -339,6 +340,30 @@ describe.each(backends)("feature store on $name", (backend) => {
     const known = await call("POST", "online", asked);
     expect(known.status).toBe(200);
     expect(known.body.results[0].statuses).toEqual({ active: "MISSING" }); // defined, not yet materialized
+  });
+
+  it("refuses to serve online a view switched to online: false, whatever it still stores", async () => {
+    const offline = repository(dir, { extraFeature: true, online: false });
+    expect((await call("POST", "apply", { repository: offline })).body.applied).toBe(true);
+    const message =
+      "Feature view 'driver_stats' is not online (online: false): its features are read with get-historical, not online.";
+    for (const asked of [
+      { entities: [{ driver_id: 1 }], features: ["driver_stats:trips"] },
+      { entities: [{ driver_id: 1 }], feature_service: "driver_service", request: [{ boost: 1 }] },
+    ]) {
+      const refused = await call("POST", "online", asked);
+      expect(refused.status).toBe(400);
+      expect(refused.body.message).toBe(message);
+    }
+    expect(
+      (await call("POST", "apply", { repository: repository(dir, { extraFeature: true }) })).body.applied,
+    ).toBe(true);
+    const served = await call("POST", "online", {
+      entities: [{ driver_id: 1 }],
+      features: ["driver_stats:trips"],
+    });
+    expect(served.status).toBe(200);
+    expect(served.body.results[0].statuses).toEqual({ trips: "PRESENT" });
   });
 
   it("answers alike ahead of Fastify and through it (a query string takes the Fastify route)", async () => {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { features as contracts, GyreError } from "@gyre/core";
+import { features as contracts, GyreError, invalidParameter } from "@gyre/core";
 import {
   type FeatureSelection,
   getOnlineFeatures,
@@ -68,6 +68,7 @@ export class FeatureOnlineService {
     selection: FeatureSelection,
     entities: Req<"getOnlineFeatures">["entities"],
   ): Promise<Res<"getOnlineFeatures">> {
+    requireOnline(selection);
     const store = await this.store.get();
     return getOnlineFeatures(store, selection, entities, {
       now: this.ctx.now(),
@@ -78,11 +79,26 @@ export class FeatureOnlineService {
   /** The same answer as getOnlineFeatures, as its JSON text (what the HTTP route sends). */
   async getOnlineText(req: Req<"getOnlineFeatures">): Promise<string> {
     const selection = await this.snapshots.select(req);
+    requireOnline(selection);
     const store = await this.store.get();
     return getOnlineFeaturesText(store, selection, req.entities, {
       now: this.ctx.now(),
       transformations: this.transformations,
     });
+  }
+}
+
+/**
+ * A view declared `online: false` is never materialized; values the store still holds from before
+ * the switch would be stale, so its features are refused rather than served as PRESENT.
+ */
+function requireOnline(selection: FeatureSelection): void {
+  for (const { view } of selection.views) {
+    if (!view.def.online) {
+      throw invalidParameter(
+        `Feature view '${view.def.name}' is not online (online: false): its features are read with get-historical, not online.`,
+      );
+    }
   }
 }
 

@@ -55,6 +55,7 @@ export async function listDataFiles(path: string): Promise<DataFile[]> {
         `'${path}' is not a data file: supported extensions are ${SUPPORTED_EXTENSIONS}.`,
       );
     }
+    if (info.size === 0) throw emptyFile(path);
     return [{ path: root, relative: basename(root), format, size: info.size }];
   }
   if (!info.isDirectory()) throw invalidParameter(`'${path}' is neither a file nor a directory.`);
@@ -80,8 +81,18 @@ async function walk(root: string, dir: string, into: DataFile[]): Promise<void> 
       throw invalidParameter(
         `'${rel}' is not a data file: supported extensions are ${SUPPORTED_EXTENSIONS}.`,
       );
-    into.push({ path: full, relative: rel, format, size: (await stat(full)).size });
+    const size = (await stat(full)).size;
+    if (size === 0) throw emptyFile(rel);
+    into.push({ path: full, relative: rel, format, size });
   }
+}
+
+/**
+ * A 0-byte file has no header, no schema and no rows: DuckDB would read it as one made-up column
+ * (`column0`) and, in a directory, add that column to every other file's rows.
+ */
+function emptyFile(path: string) {
+  return invalidParameter(`'${path}' is empty (0 bytes): a data file needs at least a header or a schema.`);
 }
 
 /** csv, parquet, json, or mixed when a directory holds several formats. */

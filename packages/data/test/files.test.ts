@@ -53,6 +53,19 @@ describe("reading data files", () => {
     );
     mkdirSync(join(scratch.dir, "empty"));
     expect(await failure(listDataFiles(join(scratch.dir, "empty")))).toContain("holds no data files");
+    const blank = scratch.write("blank.csv", "");
+    expect(await failure(listDataFiles(blank))).toBe(
+      `'${blank}' is empty (0 bytes): a data file needs at least a header or a schema.`,
+    );
+    mkdirSync(join(scratch.dir, "with-blank", "part"), { recursive: true });
+    scratch.write("with-blank/a.csv", "x\n1\n");
+    scratch.write("with-blank/part/b.csv", "");
+    expect(await failure(listDataFiles(join(scratch.dir, "with-blank")))).toBe(
+      "'part/b.csv' is empty (0 bytes): a data file needs at least a header or a schema.",
+    );
+    // A header alone is a dataset of no rows, not an error.
+    const headerOnly = scratch.write("header-only.csv", "x,y\n");
+    expect((await listDataFiles(headerOnly)).map((f) => f.relative)).toEqual(["header-only.csv"]);
   });
 
   it("keeps a query inside its files' directory and refuses anything but one SELECT", async () => {

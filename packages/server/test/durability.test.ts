@@ -86,4 +86,52 @@ describe.each(backends)("durability on $name", (backend) => {
       await store.dispose();
     }
   });
+
+  it("answers every concurrent write when two server processes share the store", async () => {
+    // `gyre server --serving-workers N`, or a CLI command opening the store in-process while a
+    // server runs: one store, several processes. A transaction that reads and then writes must
+    // wait for the other process's writer instead of failing with SQLITE_BUSY (a 500).
+    const store = await backend.create();
+    const servers = [
+      await startServerProcess(store.uri, store.artifacts),
+      await startServerProcess(store.uri, store.artifacts),
+    ];
+    try {
+      const [first, second] = servers.map((s) => s.url) as [string, string];
+      expect((await post(first, "registered-models/create", { name: "shared" })).status).toBe(200);
+      const answers = await Promise.all(
+        Array.from({ length: 60 }, async (_, i) => {
+          const response = await post(i % 2 === 0 ? first : second, "model-versions/create", {
+            name: "shared",
+            source: `s3://bucket/model-${i}`,
+          });
+          return {
+            status: response.status,
+            body: (await response.json()) as { model_version?: { version: string } },
+          };
+        }),
+      );
+      expect(answers.filter((a) => a.status !== 200)).toEqual([]);
+      const numbers = answers.map((a) => Number(a.body.model_version?.version)).sort((a, b) => a - b);
+      expect(numbers).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+
+      const aliases = await Promise.all(
+        Array.from({ length: 60 }, async (_, i) => {
+          const response = await post(i % 2 === 0 ? first : second, "registered-models/alias", {
+            name: "shared",
+            alias: "champion",
+            version: String((i % 5) + 1),
+          });
+          return response.status;
+        }),
+      );
+      expect(aliases).toEqual(Array.from({ length: 60 }, () => 200));
+    } finally {
+      for (const { child } of servers) {
+        child.kill("SIGKILL");
+        await once(child, "exit");
+      }
+      await store.dispose();
+    }
+  });
 });

@@ -135,6 +135,13 @@ function withStatementCache(connection: SQLite.Database, capacity = 512): Sqlite
   return {
     close: () => connection.close(),
     prepare(text) {
+      // Kysely opens transactions with a deferred `begin`. When another process shares the file
+      // (`--serving-workers`, a CLI command next to a server), a transaction that reads and then
+      // writes fails with SQLITE_BUSY(_SNAPSHOT) without waiting, since the busy handler cannot
+      // upgrade a read snapshot. `begin immediate` takes the write lock up front and waits for it
+      // (busy_timeout), like PostgreSQL's row locks do. In one process transactions are already
+      // serialised by Kysely's connection mutex, so this costs nothing there.
+      if (text === "begin") text = "begin immediate";
       let statement = kept.get(text);
       if (statement) return statement;
       if (text.startsWith(SQL_HINTS.prepared)) {

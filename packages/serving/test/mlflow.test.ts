@@ -58,6 +58,8 @@ describe("MLflow scoring: input formats", () => {
     expect((await invocations(csv, "application/csv; charset=utf-8")).body).toEqual(RECORDS);
     const indexed = `,${FEATURES.join(",")}\r\n0,${LOGREG_ROWS.a.join(",")}\r\n1,${LOGREG_ROWS.b.join(",")}`;
     expect((await invocations(indexed, "text/csv")).body).toEqual(RECORDS);
+    // Excel and PowerShell save CSV with a UTF-8 byte order mark; pandas drops it from the header.
+    expect((await invocations(`\uFEFF${csv}`, "text/csv")).body).toEqual(RECORDS);
     const text = `${FEATURES.join(",")}\n${["abc", ...LOGREG_ROWS.a.slice(1)].join(",")}\n`;
     const bad = await invocations(text, "text/csv");
     expect([bad.status, bad.body]).toEqual([

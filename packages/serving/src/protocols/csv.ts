@@ -3,14 +3,14 @@ import { invalid, type Table } from "./decode.js";
 /**
  * Parses CSV text (RFC 4180: quoted fields, doubled quotes, CRLF or LF) into a header and rows of
  * text cells. A leading unnamed column is pandas' index (`DataFrame.to_csv()` writes it) and is
- * dropped.
+ * dropped. A UTF-8 byte order mark before the header (Excel writes one) is skipped, as pandas does.
  */
 export function parseCsv(text: string): Table {
   const records: string[][] = [];
   let record: string[] = [];
   let cell = "";
   let quoted = false;
-  let i = 0;
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   const endCell = () => {
     record.push(cell);
     cell = "";

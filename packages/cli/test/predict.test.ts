@@ -147,6 +147,43 @@ describe("gyre predict", () => {
     await expectScored(jsonl, "read_json");
   }, 90_000);
 
+  it("scores a CSV without rows, or with an empty column, whose columns DuckDB reads as text", async () => {
+    // A header alone, or a column with no values at all, holds no text that fails to be a number.
+    writeFileSync(join(work, "header-only.csv"), `id,segment,${NAMES.join(",")}\n`);
+    const empty = join(work, "empty-preds.csv");
+    const none = await remote(
+      "predict",
+      "models:/churn/1",
+      "--input",
+      join(work, "header-only.csv"),
+      "--output",
+      empty,
+    );
+    expect([none.code, none.stdout.split(" in ")[0]]).toEqual([0, "Scored 0 rows with churn version 1"]);
+    expect((await query(`SELECT * FROM read_csv('${empty}')`)).names).toEqual([
+      "id",
+      "segment",
+      ...NAMES,
+      "probability",
+    ]);
+
+    const cells = (r: number) => NAMES.map((n) => (n === "x3" ? "" : String(r % 4))).join(",");
+    writeFileSync(
+      join(work, "no-x3.csv"),
+      `id,segment,${NAMES.join(",")}\n0,smb,${cells(0)}\n1,smb,${cells(1)}\n`,
+    );
+    const gaps = join(work, "no-x3-preds.jsonl");
+    const result = await remote(
+      "predict",
+      "models:/churn/1",
+      "--input",
+      join(work, "no-x3.csv"),
+      "--output",
+      gaps,
+    );
+    expect([result.code, result.stdout.split(" in ")[0]]).toEqual([0, "Scored 2 rows with churn version 1"]);
+  }, 90_000);
+
   it("scores with a model from a store opened in-process, and with a local model directory", async () => {
     const home = mkdtempSync(join(tmpdir(), "gyre-cli-predict-home-"));
     try {

@@ -90,7 +90,9 @@ async function score(job: ScoreJob, runtime: ModelRuntime, scratch: Scratch): Pr
 
 /**
  * A feature column DuckDB read as text fails on its first row anyway; failing before scoring,
- * with a value that is no number, says what is wrong with the file.
+ * with a value that is no number, says what is wrong with the file. DuckDB also reads a column
+ * as text when it has no values at all (a header without rows, an empty column): nothing fails
+ * to cast there, and its rows are scored with missing values.
  */
 async function refuseTextFeatures(
   connection: DuckDBConnection,
@@ -98,17 +100,18 @@ async function refuseTextFeatures(
   features: FeatureColumns,
   inputName: string,
 ): Promise<void> {
-  const [column] = features.textual;
-  if (!column) return;
-  const name = sqlIdentifier(column.name);
-  const reader = await connection.runAndReadAll(
-    `SELECT ${name} FROM ${source} WHERE ${name} IS NOT NULL AND TRY_CAST(${name} AS ${column.cast}) IS NULL LIMIT 1`,
-  );
-  const sample = reader.getRows()[0]?.[0];
-  throw new GyreError(
-    "INVALID_PARAMETER_VALUE",
-    `Column '${column.name}' of ${inputName} holds text${sample === undefined ? "" : ` such as ${JSON.stringify(sample)}`}; the model expects ${column.expected}.`,
-  );
+  for (const column of features.textual) {
+    const name = sqlIdentifier(column.name);
+    const reader = await connection.runAndReadAll(
+      `SELECT ${name} FROM ${source} WHERE ${name} IS NOT NULL AND TRY_CAST(${name} AS ${column.cast}) IS NULL LIMIT 1`,
+    );
+    const [row] = reader.getRows();
+    if (row === undefined) continue;
+    throw new GyreError(
+      "INVALID_PARAMETER_VALUE",
+      `Column '${column.name}' of ${inputName} holds text such as ${JSON.stringify(row[0])}; the model expects ${column.expected}.`,
+    );
+  }
 }
 
 /** Parquet answers from its metadata; CSV and JSON are scanned once (in parallel, without the model). */

@@ -175,6 +175,7 @@ describe("serving with a feature service", () => {
       model_name: "churn-live",
       model_version: "1",
       id: "req-7",
+      parameters: { request_id: expect.any(String) },
       outputs: [{ name: "probability", datatype: "FP32", shape: [2, 1], data: reference }],
     });
     for (const [i, driver] of [1, 2].entries())
@@ -212,6 +213,7 @@ describe("serving with a feature service", () => {
       model_name: "churn-columns",
       model_version: "2",
       id: "cols",
+      parameters: { request_id: expect.any(String) },
       outputs: [
         { name: "probability", datatype: "FP32", shape: [2, 1], data: reference.map((r) => r.probability) },
       ],

@@ -16,8 +16,11 @@ const p = (z: number) => expect.closeTo(sigmoid(z), 6);
 const invocations = (body: unknown, contentType = "application/json") =>
   call(served.app, "POST", "/invocations", body, { "content-type": contentType });
 const record = (row: number[]) => Object.fromEntries(row.map((v, i) => [`x${i}`, v]));
-/** A column-signature model answers a DataFrame: one record per row. */
-const RECORDS = { predictions: [{ probability: p(LOGREG_LOGITS.a) }, { probability: p(LOGREG_LOGITS.b) }] };
+/** A column-signature model answers a DataFrame: one record per row; Gyre adds the request id. */
+const RECORDS = {
+  predictions: [{ probability: p(LOGREG_LOGITS.a) }, { probability: p(LOGREG_LOGITS.b) }],
+  request_id: expect.any(String),
+};
 
 describe("MLflow scoring: input formats", () => {
   it("dataframe_split, with columns in any order", async () => {
@@ -27,6 +30,7 @@ describe("MLflow scoring: input formats", () => {
     expect([r.status, r.body]).toEqual([200, RECORDS]);
     expect(r.headers["content-type"]).toMatch(/^application\/json/);
     expect(r.headers["x-request-id"]).toBeTruthy();
+    expect(r.body.request_id).toBe(r.headers["x-request-id"]);
     const reversed = [...FEATURES].reverse();
     const shuffled = await invocations({
       dataframe_split: {
@@ -148,13 +152,20 @@ describe("MLflow scoring: answers by signature", () => {
     const split = await call(app, "POST", "/invocations", {
       dataframe_split: { columns: FEATURES, data: [LOGREG_ROWS.a] },
     });
-    expect(split.body).toEqual({ predictions: [{ probability: p(LOGREG_LOGITS.a) }] });
+    expect(split.body).toEqual({
+      predictions: [{ probability: p(LOGREG_LOGITS.a) }],
+      request_id: split.headers["x-request-id"],
+    });
     const tensor = await call(app, "POST", "/invocations", { inputs: [LOGREG_ROWS.a, LOGREG_ROWS.zero] });
     expect(tensor.body).toEqual({
       predictions: { probability: [[p(LOGREG_LOGITS.a)], [p(LOGREG_LOGITS.zero)]] },
+      request_id: expect.any(String),
     });
     const named = await call(app, "POST", "/invocations", { inputs: { input: [LOGREG_ROWS.b] } });
-    expect(named.body).toEqual({ predictions: { probability: [[p(LOGREG_LOGITS.b)]] } });
+    expect(named.body).toEqual({
+      predictions: { probability: [[p(LOGREG_LOGITS.b)]] },
+      request_id: expect.any(String),
+    });
     const wrong = await call(app, "POST", "/invocations", { inputs: [LOGREG_ROWS.a.slice(2)] });
     expect(wrong.body).toEqual({
       error_code: "INVALID_PARAMETER_VALUE",
@@ -172,6 +183,7 @@ describe("MLflow scoring: answers by signature", () => {
     });
     expect(r.body).toEqual({
       predictions: [{ label: 1, probabilities: [expect.closeTo(1 - sigmoid(0.25), 6), p(0.25)] }],
+      request_id: expect.any(String),
     });
     await app.close();
   });

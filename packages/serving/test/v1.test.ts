@@ -17,8 +17,11 @@ describe("KServe V1", () => {
     const r = await call(served.app, "POST", "/v1/models/logreg:predict", {
       instances: [LOGREG_ROWS.a, LOGREG_ROWS.b],
     });
-    expect([r.status, r.body]).toEqual([200, { predictions: [[p(LOGREG_LOGITS.a)], [p(LOGREG_LOGITS.b)]] }]);
     expect(r.headers["x-request-id"]).toBeTruthy();
+    expect([r.status, r.body]).toEqual([
+      200,
+      { predictions: [[p(LOGREG_LOGITS.a)], [p(LOGREG_LOGITS.b)]], request_id: r.headers["x-request-id"] },
+    ]);
   });
 
   it("takes objects for column models and answers an object per row for several outputs", async () => {
@@ -27,6 +30,7 @@ describe("KServe V1", () => {
     });
     expect(r.body).toEqual({
       predictions: [{ label: 1, probabilities: [expect.closeTo(1 - sigmoid(0.25), 6), p(0.25)] }],
+      request_id: expect.any(String),
     });
   });
 

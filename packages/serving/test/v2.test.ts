@@ -98,6 +98,8 @@ describe("inference", () => {
       model_name: "logreg",
       model_version: "2",
       id: "req-17",
+      // The request's own id is the answer's (the protocol's rule); the request id rides along.
+      parameters: { request_id: r.headers["x-request-id"] },
       outputs: [
         {
           name: "probability",

@@ -94,15 +94,21 @@ export const mlflowInvocationRequest = z.object({
 export type MlflowInvocationRequest = z.output<typeof mlflowInvocationRequest>;
 
 /** Records (one object per row) for DataFrame answers; output name → nested list for tensor answers. */
+/** Gyre's id of the request, beside the answer MLflow and KServe define (also the x-request-id header). */
+const requestId = z
+  .string()
+  .describe("The request id: the x-request-id header's, and the prediction log's key.");
+
 export const mlflowInvocationResponse = z.object({
   predictions: z.union([
     z.array(z.record(z.string(), z.unknown())),
     z.record(z.string(), z.array(z.unknown())),
   ]),
+  request_id: requestId,
 });
 
 export const v1PredictRequest = z.object({ instances: z.array(z.unknown()) });
-export const v1PredictResponse = z.object({ predictions: z.array(z.unknown()) });
+export const v1PredictResponse = z.object({ predictions: z.array(z.unknown()), request_id: requestId });
 export const v1ModelStatus = z.object({ name: z.string(), ready: z.boolean() });
 
 const none = z.object({});

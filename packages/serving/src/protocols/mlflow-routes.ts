@@ -100,9 +100,12 @@ export function registerMlflowRoutes(scope: FastifyInstance, options: ServingRou
       }
       throw error;
     }
-    reply
-      .type("application/json")
-      .send(JSON.stringify({ predictions: mlflowPredictions(predictor, prediction, input.form) }));
+    reply.type("application/json").send(
+      JSON.stringify({
+        predictions: mlflowPredictions(predictor, prediction, input.form),
+        request_id: requestIdOf(request, reply),
+      }),
+    );
     observation.finish(request, reply);
     return reply;
   });

@@ -13,7 +13,7 @@ import {
   resolveModel,
 } from "./http.js";
 import { decodeInstances, parseJsonBody } from "./mlflow.js";
-import { Observation } from "./observe.js";
+import { Observation, requestIdOf } from "./observe.js";
 import type { ServingRoutesOptions } from "./routes.js";
 import { flatJson, nest } from "./tensors-json.js";
 
@@ -68,7 +68,12 @@ export function registerV1Routes(scope: FastifyInstance, options: ServingRoutesO
         record.batch = batch;
         record.prediction = prediction;
       }
-      reply.type("application/json").send(JSON.stringify({ predictions: v1Predictions(prediction) }));
+      reply.type("application/json").send(
+        JSON.stringify({
+          predictions: v1Predictions(prediction),
+          request_id: requestIdOf(request, reply),
+        }),
+      );
       observation.finish(request, reply);
       return reply;
     },

@@ -74,7 +74,7 @@ export async function inferV2(call: V2Call): Promise<V2Reply> {
     json,
     prediction,
     { name: served.name, version: served.version, outputs: predictor.outputs },
-    json.id ?? context.requestId,
+    context.requestId,
   );
   if (answer.binary.length === 0) {
     return { contentType: "application/json", payload: answer.json, headerLength: undefined };

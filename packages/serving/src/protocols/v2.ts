@@ -215,14 +215,17 @@ export interface V2Answer {
 /**
  * The inference response as JSON text, written straight from the output arrays: no response
  * object, no per-element array copy (this runs for every request). The same text
- * `JSON.stringify` gives for the `v2InferenceResponse` contract's object.
+ * `JSON.stringify` gives for the `v2InferenceResponse` contract's object. Its `id` is the
+ * request's own when it gave one (the protocol's rule), else the request id; a request id that
+ * differs from the `id` goes in `parameters.request_id`, so the body always carries it.
  */
 export function encodeV2Response(
   request: V2InferenceRequest,
   prediction: Prediction,
   model: { name: string; version: string | undefined; outputs: readonly GraphValue[] },
-  id: string,
+  requestId: string,
 ): V2Answer {
+  const id = request.id ?? requestId;
   const binary: Uint8Array[] = [];
   let outputs = "";
   for (const { name, binary: asBinary } of selection(request, model.outputs)) {
@@ -240,7 +243,9 @@ export function encodeV2Response(
   }
   const version = model.version === undefined ? "" : `,"model_version":${JSON.stringify(model.version)}`;
   return {
-    json: `{"model_name":${JSON.stringify(model.name)}${version},"id":${JSON.stringify(id)},"outputs":[${outputs}]}`,
+    json: `{"model_name":${JSON.stringify(model.name)}${version},"id":${JSON.stringify(id)}${
+      id === requestId ? "" : `,"parameters":{"request_id":${JSON.stringify(requestId)}}`
+    },"outputs":[${outputs}]}`,
     binary,
   };
 }

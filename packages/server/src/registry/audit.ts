@@ -73,7 +73,17 @@ export class AuditService {
     const offset = decodePageToken(req.page_token);
     const modelIds = await this.modelIdsOf(req.name);
     let query = this.ctx.db.selectFrom("registry_audit").selectAll().where("model_id", "in", modelIds);
-    if (version !== undefined) query = query.where("version", "=", version);
+    if (version !== undefined) {
+      // A version's history also holds the alias moves away from it: those entries are filed under
+      // the version the alias moved to, with this one in `before` (written by JSON.stringify as
+      // {"alias":…,"version":"N"}, so the version is the text's exact end).
+      query = query.where((eb) =>
+        eb.or([
+          eb("version", "=", version),
+          eb.and([eb("action", "=", "set_alias"), eb("before", "like", `%"version":"${version}"}`)]),
+        ]),
+      );
+    }
     const rows = await query
       .orderBy("id", "desc")
       .limit(maxResults + 1)

@@ -30,7 +30,7 @@ describe("MLflow scoring: input formats", () => {
     expect([r.status, r.body]).toEqual([200, RECORDS]);
     expect(r.headers["content-type"]).toMatch(/^application\/json/);
     expect(r.headers["x-request-id"]).toBeTruthy();
-    expect(r.body.request_id).toBe(r.headers["x-request-id"]);
+    expect(r.body).toMatchObject({ request_id: r.headers["x-request-id"] });
     const reversed = [...FEATURES].reverse();
     const shuffled = await invocations({
       dataframe_split: {

@@ -1,8 +1,7 @@
-import { randomBytes } from "node:crypto";
-import { readFile, rm, stat, writeFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { type FeatureRepository, invalidParameter, parseFeatureRepository } from "@gyre/core";
+import { importModule } from "@gyre/data/modules";
 import { FeatureCatalog } from "./catalog.js";
 import { defineRepository, type FeatureRepositoryModule, type RepositoryInput } from "./define.js";
 import type { Transformation } from "./online/retrieve.js";
@@ -69,9 +68,7 @@ async function fromJson(file: string): Promise<FeatureRepositoryModule> {
 }
 
 async function fromModule(file: string): Promise<FeatureRepositoryModule> {
-  const module = (
-    file.endsWith(".ts") ? await importTypeScript(file) : await import(pathToFileURL(file).href)
-  ) as Record<string, unknown>;
+  const module = await importModule(file);
   const exported = module.default ?? module.repository;
   if (typeof exported !== "object" || exported === null) {
     throw invalidParameter(
@@ -82,33 +79,4 @@ async function fromModule(file: string): Promise<FeatureRepositoryModule> {
   if (candidate.repository && candidate.transformations instanceof Map)
     return candidate as FeatureRepositoryModule;
   return defineRepository(exported as RepositoryInput);
-}
-
-/** Compiles one .ts file beside itself (so its relative imports resolve), imports it, removes it. */
-async function importTypeScript(file: string): Promise<unknown> {
-  let ts: typeof import("typescript");
-  try {
-    ts = (await import("typescript")).default;
-  } catch {
-    throw invalidParameter(
-      `${file}: loading TypeScript needs the 'typescript' package; or compile it to features.js.`,
-    );
-  }
-  const output = ts.transpileModule(await readFile(file, "utf8"), {
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-    fileName: file,
-  });
-  const compiled = join(dirname(file), `.features-${randomBytes(6).toString("hex")}.mjs`);
-  await writeFile(compiled, output.outputText);
-  try {
-    return await import(pathToFileURL(compiled).href);
-  } catch (error) {
-    // The compiled copy is removed below: name the file that was written instead.
-    const message = error instanceof Error ? error.message : String(error);
-    throw invalidParameter(
-      `${file}: ${message.replaceAll(pathToFileURL(compiled).href, pathToFileURL(file).href).replaceAll(compiled, file)}`,
-    );
-  } finally {
-    await rm(compiled, { force: true });
-  }
 }

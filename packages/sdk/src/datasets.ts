@@ -178,6 +178,19 @@ export async function listDatasets(client: GyreClient): Promise<Dataset[]> {
   return all.map(datasetOf);
 }
 
+/** Every version of one dataset, newest first. */
+export async function listDatasetVersions(client: GyreClient, name: string): Promise<Dataset[]> {
+  const all = await collectPages(async (pageToken) => {
+    const page = await client.call(datasets.listDatasetVersions, {
+      name,
+      page_token: pageToken,
+      max_results: 1000,
+    });
+    return { items: page.dataset_versions, next: page.next_page_token };
+  });
+  return all.map(datasetOf);
+}
+
 export async function getDatasetProfile(
   client: GyreClient,
   ref: string,
@@ -198,4 +211,24 @@ export async function validateDataset(
     reference: options.reference,
   });
   return validation;
+}
+
+/**
+ * Stored validation results, newest first: of every version for `name`, of one for `name@3` or
+ * `name@latest`; `suite` keeps one suite's.
+ */
+export async function listDatasetResults(
+  client: GyreClient,
+  ref: string,
+  options: { suite?: string } = {},
+): Promise<ValidationRecord[]> {
+  return collectPages(async (pageToken) => {
+    const page = await client.call(datasets.listDatasetResults, {
+      name: ref,
+      suite: options.suite,
+      page_token: pageToken,
+      max_results: 1000,
+    });
+    return { items: page.validations, next: page.next_page_token };
+  });
 }

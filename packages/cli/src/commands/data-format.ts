@@ -92,19 +92,24 @@ function observedText(result: ExpectationResult): string {
   return `${observed}${count}`;
 }
 
+/** What an expectation measured, or why it could not be evaluated. */
+function observedLine(result: ExpectationResult): string {
+  return result.error ? `error: ${result.error}` : observedText(result);
+}
+
+function verdictText(result: ValidationRecord["result"]): string {
+  return result.success ? "PASSED" : `FAILED (${result.failed} of ${result.evaluated} expectations)`;
+}
+
 /** The report of one validation: a line per expectation, then for each failure why and a sample. */
 export function validationReport(record: ValidationRecord): string {
   const { result } = record;
-  const verdict = result.success ? "PASSED" : `FAILED (${result.failed} of ${result.evaluated} expectations)`;
-  const head = `Suite ${result.suite} on ${record.name}@${record.version} (${result.rows} rows): ${verdict}`;
+  const head = `Suite ${result.suite} on ${record.name}@${record.version} (${result.rows} rows): ${verdictText(result)}`;
   const lines = result.results.map((r) => `  ${r.success ? "✓" : "✗"} ${r.description}`);
   const failures = result.results
     .filter((r) => !r.success)
     .map((r) => {
-      const parts = [
-        `✗ ${r.description}`,
-        `    observed: ${r.error ? `error: ${r.error}` : observedText(r)}`,
-      ];
+      const parts = [`✗ ${r.description}`, `    observed: ${observedLine(r)}`];
       if (r.drift) {
         parts.push(
           indent(
@@ -139,6 +144,35 @@ export function validationReport(record: ValidationRecord): string {
       return parts.join("\n");
     });
   return [head, "", ...lines, ...(failures.length > 0 ? ["", ...failures] : [])].join("\n");
+}
+
+/**
+ * Stored validation results (newest first): a line each, then for every failed one the
+ * expectations that failed and what they observed.
+ */
+export function validationsReport(records: readonly ValidationRecord[]): string {
+  if (records.length === 0) return "No validation results.";
+  const table = renderTable(
+    ["ID", "VERSION", "SUITE", "ROWS", "RESULT", "CREATED", "BY"],
+    records.map((r) => [
+      String(r.id),
+      String(r.version),
+      r.suite,
+      String(r.result.rows),
+      verdictText(r.result),
+      formatTimestamp(r.created_time),
+      r.creator ?? "",
+    ]),
+  );
+  const failures = records
+    .filter((r) => !r.success)
+    .map((r) => {
+      const failed = r.result.results
+        .filter((e) => !e.success)
+        .map((e) => `  ✗ ${e.description}\n      observed: ${observedLine(e)}`);
+      return [`#${r.id} ${r.suite} on ${r.name}@${r.version}:`, ...failed].join("\n");
+    });
+  return failures.length > 0 ? `${table}\n\nFailed expectations:\n${indent(failures.join("\n"))}` : table;
 }
 
 function indent(text: string, spaces = 2): string {

@@ -1,11 +1,13 @@
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { parseExpectationSuiteJson } from "@gyre/core";
+import { loadSuiteFile } from "@gyre/data";
 import {
   type DatasetProgress,
   GyreError,
   getDatasetProfile,
+  listDatasetResults,
   listDatasets,
+  listDatasetVersions,
   registerDataset,
   validateDataset,
 } from "@gyre/sdk";
@@ -13,7 +15,13 @@ import { defineCommand, TRACKING_OPTION_HELP, TRACKING_OPTIONS } from "../comman
 import { formatBytes } from "../format/values.js";
 import { type CliContext, printJson, printLine } from "../io.js";
 import { resolveTrackingTarget, withTracking } from "../tracking-store.js";
-import { datasetReport, datasetTable, profileReport, validationReport } from "./data-format.js";
+import {
+  datasetReport,
+  datasetTable,
+  profileReport,
+  validationReport,
+  validationsReport,
+} from "./data-format.js";
 
 /** Registrations of at least this much data report progress on stderr. */
 const PROGRESS_BYTES = 1024 * 1024;
@@ -147,20 +155,17 @@ export const dataValidateCommand = defineCommand({
   summary: "Validate a dataset version against an expectation suite; exits 1 when the suite fails.",
   options: { suite: { type: "string" }, reference: { type: "string" }, ...TRACKING_OPTIONS },
   optionHelp: [
-    ["--suite FILE", "The expectation suite as JSON (required)"],
+    [
+      "--suite FILE",
+      "The expectation suite (required): JSON, or a .ts/.js/.mjs module exporting it as default or 'suite'",
+    ],
     ["--reference NAME@VERSION", "Reference version for no_drift expectations that name none"],
     ...TRACKING_OPTION_HELP,
   ],
   async run({ values, positionals: [ref = ""] }, context) {
     if (!values.suite) throw new GyreError("INVALID_PARAMETER_VALUE", "--suite is required");
-    const text = await readFile(values.suite, "utf8").catch((error: NodeJS.ErrnoException) => {
-      throw new GyreError(
-        "INVALID_PARAMETER_VALUE",
-        `Cannot read suite ${values.suite}: ${error.code ?? error.message}`,
-      );
-    });
     // Checked here first, so a mistake names the suite file and its field before any call.
-    const suite = parseExpectationSuiteJson(text, values.suite);
+    const suite = await loadSuiteFile(values.suite);
     const target = resolveTrackingTarget(values["tracking-uri"], context.env);
     const record = await withTracking(target, (gyre) =>
       validateDataset(gyre.client, ref, suite, { reference: values.reference }),
@@ -176,11 +181,48 @@ export const dataValidateCommand = defineCommand({
   },
 });
 
+export const dataVersionsCommand = defineCommand({
+  words: ["data", "versions"],
+  arguments: ["NAME"],
+  summary: "List every version of a dataset, newest first.",
+  options: { ...TRACKING_OPTIONS },
+  optionHelp: [...TRACKING_OPTION_HELP],
+  async run({ values, positionals: [name = ""] }, context) {
+    const target = resolveTrackingTarget(values["tracking-uri"], context.env);
+    const all = await withTracking(target, (gyre) => listDatasetVersions(gyre.client, name));
+    const versions = all.map((d) => d.info);
+    if (values.json) printJson(context, { dataset_versions: versions });
+    else printLine(context.stdout, datasetTable(versions));
+  },
+});
+
+export const dataResultsCommand = defineCommand({
+  words: ["data", "results"],
+  arguments: ["NAME[@VERSION]"],
+  summary: "List the stored validation results of a dataset or one version, newest first, with what failed.",
+  options: { suite: { type: "string" }, ...TRACKING_OPTIONS },
+  optionHelp: [
+    ["--suite NAME", "Only the results of this suite"],
+    ...TRACKING_OPTION_HELP.slice(0, 2),
+    ["--json", "Print {validations: [{id, name, version, suite, success, created_time, result, …}]}"],
+  ],
+  async run({ values, positionals: [ref = ""] }, context) {
+    const target = resolveTrackingTarget(values["tracking-uri"], context.env);
+    const records = await withTracking(target, (gyre) =>
+      listDatasetResults(gyre.client, ref, { suite: values.suite }),
+    );
+    if (values.json) printJson(context, { validations: records });
+    else printLine(context.stdout, validationsReport(records));
+  },
+});
+
 /** The `gyre data …` commands, in the order the usage text lists them. */
 export const dataCommands = [
   dataRegisterCommand,
   dataListCommand,
+  dataVersionsCommand,
   dataShowCommand,
   dataProfileCommand,
   dataValidateCommand,
+  dataResultsCommand,
 ] as const;

@@ -338,9 +338,11 @@ describe("the model registry through the SDK", () => {
       },
       expect.objectContaining({ action: "create_model", version: undefined, actor: "ada" }),
     ]);
-    expect((await gyre.modelHistory("churn", 1)).map((e) => e.action)).toEqual([
-      "set_alias",
-      "create_version",
+    // Version 1's history: champion set on it, then moved away to version 2.
+    expect((await gyre.modelHistory("churn", 1)).map((e) => [e.action, e.version])).toEqual([
+      ["set_alias", "2"],
+      ["set_alias", "1"],
+      ["create_version", "1"],
     ]);
     expect(recorder.requests.every((r) => r.headers["x-gyre-user"] === "ada")).toBe(true);
   });

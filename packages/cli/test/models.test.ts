@@ -242,6 +242,35 @@ describe("gyre models against a server", () => {
     });
   });
 
+  it("shows a version's input example as a table of its first rows", async () => {
+    const run = await gyre.startRun({ experiment: "churn", name: "with-example" });
+    const data = Array.from({ length: 7 }, (_, r) => [r, r / 2, -r]);
+    await run.logModel(logregOnnx(FEATURES), {
+      signature: logregSignature(FEATURES),
+      inputExample: { columns: featureNames(FEATURES), data },
+    });
+    await run.end();
+    expect(
+      (await remote("models", "register", `runs:/${run.id}/model`, "--name", "churn-example")).code,
+    ).toBe(0);
+    const shown = (await remote("models", "show", "churn-example/1")).stdout;
+    const section = shown.slice(shown.indexOf("Input example"), shown.indexOf("Run metrics"));
+    expect(section).toBe(
+      [
+        "Input example",
+        "  x0  x1   x2",
+        "  0   0    0",
+        "  1   0.5  -1",
+        "  2   1    -2",
+        "  3   1.5  -3",
+        "  4   2    -4",
+        "  … 2 more rows (--json shows all)",
+        "",
+        "",
+      ].join("\n"),
+    );
+  });
+
   it("prints the audit log: when, who, what, before → after", async () => {
     const history = await remote("models", "history", "churn");
     const lines = untimed(history.stdout).split("\n");

@@ -105,6 +105,9 @@ export function versionReport(version: ModelVersion): string {
     `Model ${version.name} version ${version.version}`,
     indent(overview),
     section("Signature", signatureBlock(version.gyre_signature)),
+    ...(version.gyre_input_example === undefined
+      ? []
+      : [section("Input example", exampleBlock(version.gyre_input_example))]),
     section("Run metrics at registration", tableOrNone(["KEY", "VALUE"], metrics)),
     section(
       "Tags",
@@ -118,6 +121,37 @@ export function versionReport(version: ModelVersion): string {
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** Rows of an input example shown; `--json` has it whole. */
+const EXAMPLE_ROWS = 5;
+const EXAMPLE_TEXT = 400;
+
+/**
+ * An input example as a table when it is a DataFrame (MLflow's split form, or records), its first
+ * rows only; any other example as its JSON text, cut short.
+ */
+function exampleBlock(json: string): string {
+  let example: unknown;
+  try {
+    example = JSON.parse(json);
+  } catch {
+    example = undefined;
+  }
+  const cell = (v: unknown) => (typeof v === "string" ? v : (JSON.stringify(v) ?? ""));
+  let headers: string[] | undefined;
+  let rows: string[][] = [];
+  if (isRecord(example) && Array.isArray(example.columns) && Array.isArray(example.data)) {
+    headers = example.columns.map(cell);
+    rows = example.data.map((row) => (Array.isArray(row) ? row.map(cell) : [cell(row)]));
+  } else if (Array.isArray(example) && example.length > 0 && example.every(isRecord)) {
+    headers = [...new Set(example.flatMap((r) => Object.keys(r)))];
+    rows = example.map((r) => headers!.map((h) => (h in r ? cell(r[h]) : "")));
+  }
+  if (!headers) return json.length > EXAMPLE_TEXT ? `${json.slice(0, EXAMPLE_TEXT)}…` : json;
+  const more = rows.length - EXAMPLE_ROWS;
+  const table = renderTable(headers, rows.slice(0, EXAMPLE_ROWS));
+  return more > 0 ? `${table}\n… ${more} more row${more === 1 ? "" : "s"} (--json shows all)` : table;
+}
 
 /**
  * A signature as one table. It is stored as the model's manifest wrote it: Gyre's

@@ -358,6 +358,17 @@ describe.each(backends)("deployments on $name", (backend) => {
         },
         "spec.arms.1.model_uri",
       ],
+      // A shadow on a version an arm serves would never be mirrored.
+      [
+        {
+          arms: [
+            { model_uri: "models:/churn/2", weight: 9 },
+            { model_name: "churn", version: 1, weight: 1 },
+          ],
+          shadows: [{ model_uri: "models:/churn/1", percent: 100 }],
+        },
+        "spec.shadows.0.model_uri",
+      ],
     ];
     for (const [spec, field] of cases) {
       const answer = await create(spec);
@@ -377,6 +388,14 @@ describe.each(backends)("deployments on $name", (backend) => {
     });
     expect(update.status).toBe(400);
     expect(update.body.message).toContain("'arms'");
+    const shadowed = await call("POST", `${API}/update`, {
+      name: "canary",
+      shadows: [{ model_name: "churn", version: "1", percent: 10 }],
+    });
+    expect([shadowed.status, shadowed.body.message]).toEqual([
+      400,
+      "Invalid value 'models:/churn/1' for parameter 'shadows.0.version': version 1 is also arm arms.0, which answers for real; a shadow must be a version no arm serves.",
+    ]);
     // Nothing was stored for the refused specs.
     expect((await call("GET", `${API}/get`, { name: "bad" })).status).toBe(404);
   });

@@ -32,6 +32,30 @@ export function targetUri(target: Target): string {
   return target.model_uri ?? `models:/${target.model_name}/${target.version}`;
 }
 
+/** The version a target names for good (`models:/churn/3`, or a name and version); undefined for an alias. */
+function fixedVersion(target: Target): string | undefined {
+  if (target.model_uri === undefined)
+    return target.version === undefined ? undefined : String(target.version);
+  return /^models:\/[^/@]+\/(\d+)$/.exec(target.model_uri)?.[1];
+}
+
+/**
+ * Refuses a shadow naming, by number, a version an arm also names by number: that version answers
+ * for real and would never be mirrored. (When aliases make the two meet, e.g. right after a
+ * promotion, resolveSpec simply leaves the shadow out until they part again.)
+ */
+export function refuseShadowedArms(spec: deployments.DeploymentSpec, fieldPrefix = ""): void {
+  for (const [i, shadow] of spec.shadows.entries()) {
+    const version = fixedVersion(shadow);
+    const arm = version === undefined ? -1 : spec.arms.findIndex((a) => fixedVersion(a) === version);
+    if (arm < 0) continue;
+    const field = shadow.model_uri === undefined ? `shadows.${i}.version` : `shadows.${i}.model_uri`;
+    throw invalidParameter(
+      `Invalid value '${targetUri(shadow)}' for parameter '${fieldPrefix}${field}': version ${version} is also arm ${fieldPrefix}arms.${arm}, which answers for real; a shadow must be a version no arm serves.`,
+    );
+  }
+}
+
 /**
  * Resolves every arm and shadow through the registry. Errors are 400s naming the field
  * (`<prefix>arms.1.model_uri`), including an unknown model: a deployment spec is the client's

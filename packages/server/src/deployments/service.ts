@@ -8,7 +8,7 @@ import {
 } from "@gyre/core";
 import type { ModelUriResolver } from "../registry/model-uri.js";
 import type { DeploymentEngine } from "./engine.js";
-import { type ResolvedSpec, resolveSpec, sameServing } from "./resolve.js";
+import { type ResolvedSpec, refuseShadowedArms, resolveSpec, sameServing } from "./resolve.js";
 import type { DeploymentStore, StoredDeployment } from "./store.js";
 
 type Routes = typeof deployments;
@@ -33,6 +33,7 @@ export class DeploymentService {
 
   createDeployment(req: Req<"createDeployment">, actor: string): Promise<Res<"createDeployment">> {
     return this.serialised(async () => {
+      refuseShadowedArms(req.spec, "spec.");
       const resolved = await resolveSpec(this.uris, req.spec, "spec.");
       // The name is checked before any model loads: a duplicate should not cost a warm-up.
       const exists = await this.store.get(req.name).then(
@@ -72,6 +73,7 @@ export class DeploymentService {
         shadows: req.shadows ?? current.spec.shadows,
         ...(sticky === undefined ? {} : { sticky_header: sticky }),
       };
+      refuseShadowedArms(spec);
       const resolved = await resolveSpec(this.uris, spec);
       await this.serve(req.name, row.revision + 1, resolved);
       return {

@@ -1269,6 +1269,10 @@ describe.each(backends)("registry conformance on $name", (backend) => {
     it("records who did what, when, before → after, newest first, per model and per version", async () => {
       const t0 = Date.now();
       await post("registered-models/create", { name: "au-model", description: "d", user_id: "ada" });
+      // A rename to the same name is answered and changes nothing: no entry below.
+      expect(
+        (await post("registered-models/rename", { name: "au-model", new_name: "au-model" })).status,
+      ).toBe(200);
       await as("bob", "POST", "model-versions/create", { name: "au-model", source: "s3://bucket/au/1" });
       await as("bob", "POST", "model-versions/create", { name: "au-model", source: "s3://bucket/au/2" });
       await post("registered-models/alias", { name: "au-model", alias: "champion", version: "1" });

@@ -100,14 +100,16 @@ export class RegisteredModelService {
         .set({ last_updated_time: now })
         .where("name", "=", req.new_name)
         .execute();
-      await appendAudit(trx, {
-        model: { model_id: model.model_id, name: req.new_name },
-        action: "rename_model",
-        actor,
-        timestamp: now,
-        before: { name: req.name },
-        after: { name: req.new_name },
-      });
+      // Renaming to the same name touches the timestamps, as MLflow does, but changes nothing to audit.
+      if (req.new_name !== req.name)
+        await appendAudit(trx, {
+          model: { model_id: model.model_id, name: req.new_name },
+          action: "rename_model",
+          actor,
+          timestamp: now,
+          before: { name: req.name },
+          after: { name: req.new_name },
+        });
       return { registered_model: await this.modelByName(req.new_name, trx) };
     });
   }

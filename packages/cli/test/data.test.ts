@@ -219,6 +219,11 @@ describe("gyre data, in-process", () => {
     expect((await cli("data", "versions", "ghost")).stderr).toBe(
       "error: Dataset 'ghost' not found. [RESOURCE_DOES_NOT_EXIST]\n",
     );
+    const oneVersion = await cli("data", "versions", "birds@1");
+    expect(oneVersion.code).toBe(2);
+    expect(oneVersion.stderr).toContain(
+      "data versions takes a dataset's name and lists all its versions; for one version use: gyre data show birds@1",
+    );
 
     const suite = join(home, "complete.json");
     writeFileSync(

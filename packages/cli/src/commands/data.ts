@@ -15,6 +15,7 @@ import { defineCommand, TRACKING_OPTION_HELP, TRACKING_OPTIONS } from "../comman
 import { formatBytes } from "../format/values.js";
 import { type CliContext, printJson, printLine } from "../io.js";
 import { resolveTrackingTarget, withTracking } from "../tracking-store.js";
+import { UsageError } from "../usage-error.js";
 import {
   datasetReport,
   datasetTable,
@@ -188,6 +189,11 @@ export const dataVersionsCommand = defineCommand({
   options: { ...TRACKING_OPTIONS },
   optionHelp: [...TRACKING_OPTION_HELP],
   async run({ values, positionals: [name = ""] }, context) {
+    if (name.includes("@")) {
+      throw new UsageError(
+        `data versions takes a dataset's name and lists all its versions; for one version use: gyre data show ${name}`,
+      );
+    }
     const target = resolveTrackingTarget(values["tracking-uri"], context.env);
     const all = await withTracking(target, (gyre) => listDatasetVersions(gyre.client, name));
     const versions = all.map((d) => d.info);

@@ -1,4 +1,12 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -73,6 +81,25 @@ describe("gyre data, in-process", () => {
       "NAME      VERSION  ROWS  COLUMNS  FORMAT  SIZE      DIGEST                            CREATED",
     );
     expect(list.stdout).toContain("penguins  1        344   8        csv     16.9 KiB");
+  });
+
+  it("warns when a directory's files do not share their columns, and registers their union", async () => {
+    const dir = join(home, "mixed");
+    mkdirSync(join(dir, "part"), { recursive: true });
+    writeFileSync(join(dir, "a.csv"), "id,b\n1,x\n");
+    writeFileSync(join(dir, "part", "b.csv"), "id,c\n2,y\n");
+    const warning =
+      "The 2 files do not all have the same columns; they were combined by column name, with NULL where a file lacks one: 'b' is missing from part/b.csv, 'c' is missing from a.csv.";
+    const registered = await cli("data", "register", dir, "--name", "mixed");
+    expect(registered.code).toBe(0);
+    expect(registered.stderr).toBe(`warning: ${warning}\n`);
+    expect(registered.stdout).toMatch(/^Registered mixed@1 \(2 rows × 3 columns, digest [0-9a-f]{32}\)\n$/);
+    const again = JSON.parse((await cli("data", "register", dir, "--name", "mixed", "--json")).stdout);
+    expect(again).toMatchObject({ created: false, warnings: [warning] });
+    // Files that agree on their columns, in any order, say nothing.
+    writeFileSync(join(dir, "part", "b.csv"), "b,id\ny,2\n");
+    const agreeing = await cli("data", "register", dir, "--name", "mixed");
+    expect([agreeing.code, agreeing.stderr]).toEqual([0, ""]);
   });
 
   it("shows a version and prints the profile JSON with exactly the documented keys", async () => {

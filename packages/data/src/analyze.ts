@@ -1,5 +1,6 @@
 import { dirname } from "node:path";
 import type { DatasetColumn, DatasetProfile } from "@gyre/core";
+import { columnMismatch } from "./column-mismatch.js";
 import { contentDigest } from "./digest.js";
 import { withEngine } from "./engine.js";
 import type { DataFile } from "./files.js";
@@ -13,6 +14,8 @@ export interface DatasetAnalysis {
   rows: number;
   digest: string;
   profile: DatasetProfile;
+  /** What the registrant should know about the content (files combined despite differing columns). */
+  warnings: string[];
 }
 
 export type AnalysisPhase = "schema" | "digest" | "profile";
@@ -34,12 +37,19 @@ export async function analyzeFiles(
 ): Promise<DatasetAnalysis> {
   return withEngine({ allowedDirectories: directoriesOf(files.map((f) => f.path)) }, async (engine) => {
     options.onPhase?.("schema");
+    const mismatch = await columnMismatch(engine, files);
     const table = await materializeText(await tableOverFiles(engine, "files", files), files, "dataset");
     options.onPhase?.("digest");
     const { digest, rows } = await contentDigest(table);
     options.onPhase?.("profile");
     const profile = await profileTable(table, rows);
-    return { schema: table.columns.map(({ name, type }) => ({ name, type })), rows, digest, profile };
+    return {
+      schema: table.columns.map(({ name, type }) => ({ name, type })),
+      rows,
+      digest,
+      profile,
+      warnings: mismatch === undefined ? [] : [mismatch],
+    };
   });
 }
 

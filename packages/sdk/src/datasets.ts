@@ -95,7 +95,7 @@ export async function registerDataset(
   client: GyreClient,
   path: string,
   options: RegisterDatasetOptions,
-): Promise<{ dataset: Dataset; created: boolean }> {
+): Promise<{ dataset: Dataset; created: boolean; warnings: string[] }> {
   const absolute = resolve(path);
   const common = { name: options.name, sql: options.sql, description: options.description };
   let request: Parameters<typeof client.call<typeof datasets.registerDataset>>[1];
@@ -105,8 +105,8 @@ export async function registerDataset(
     request = { ...common, upload_id: await uploadFiles(client, absolute, options.onProgress) };
   }
   options.onProgress?.({ phase: "register" });
-  const { dataset_version, created } = await client.call(datasets.registerDataset, request);
-  return { dataset: datasetOf(dataset_version), created };
+  const { dataset_version, created, warnings } = await client.call(datasets.registerDataset, request);
+  return { dataset: datasetOf(dataset_version), created, warnings: warnings ?? [] };
 }
 
 /** The files of a path: the file itself, or every visible file under the directory. */

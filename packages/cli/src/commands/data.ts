@@ -49,7 +49,7 @@ export const dataRegisterCommand = defineCommand({
     const target = resolveTrackingTarget(values["tracking-uri"], context.env);
     const size = await totalSize(path);
     const progress = size >= PROGRESS_BYTES ? progressReporter(context, size) : undefined;
-    const { dataset, created } = await withTracking(target, (gyre) =>
+    const { dataset, created, warnings } = await withTracking(target, (gyre) =>
       registerDataset(gyre.client, path, {
         name: values.name!,
         sql: values.sql,
@@ -59,7 +59,14 @@ export const dataRegisterCommand = defineCommand({
         onProgress: progress,
       }),
     );
-    if (values.json) return printJson(context, { dataset_version: dataset.info, created });
+    if (values.json) {
+      return printJson(context, {
+        dataset_version: dataset.info,
+        created,
+        ...(warnings.length > 0 ? { warnings } : {}),
+      });
+    }
+    for (const warning of warnings) printLine(context.stderr, `warning: ${warning}`);
     const v = dataset.info;
     const shape = `${v.rows} rows × ${v.schema.length} columns, digest ${v.digest}`;
     printLine(

@@ -377,7 +377,12 @@ export const registerDataset = defineRoute({
         });
       }
     }),
-  response: z.object({ dataset_version: DatasetVersion, created: z.boolean() }),
+  response: z.object({
+    dataset_version: DatasetVersion,
+    created: z.boolean(),
+    /** What the registrant should know, e.g. files combined although their columns differ. */
+    warnings: z.array(z.string()).optional(),
+  }),
 });
 
 export const listDatasets = defineRoute({

@@ -46,7 +46,8 @@ export class DatasetRegistrationService {
         creator: creator ?? null,
         creation_time: this.ctx.now(),
       });
-      return await this.commit(storage, staging, req.name, analysis.digest, row);
+      const committed = await this.commit(storage, staging, req.name, analysis.digest, row);
+      return analysis.warnings.length > 0 ? { ...committed, warnings: analysis.warnings } : committed;
     } finally {
       await storage.discard(staging);
     }

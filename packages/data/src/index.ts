@@ -32,10 +32,10 @@ export {
   SUPPORTED_EXTENSIONS,
 } from "./files.js";
 export { binEdges } from "./histogram.js";
-export { importModule, importTypeScript } from "./modules.js";
+export { importModule } from "./modules.js";
 export { EXACT_DISTINCT_LIMIT, EXACT_QUANTILE_ROWS, profileTable, TOP_VALUES } from "./profile.js";
 export { familyOf, type TypeFamily, typeMatches } from "./schema.js";
 export { defineSuite, expect, parseSuite, parseSuiteJson } from "./suite.js";
-export { loadSuiteFile, SUITE_MODULE_EXTENSIONS } from "./suite-file.js";
+export { loadSuiteFile } from "./suite-file.js";
 export { materializeText, type Table, tableOverFiles, tableOverQuery } from "./table.js";
 export { type ValidateFilesOptions, validateFiles } from "./validate.js";

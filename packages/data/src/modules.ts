@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 import { invalidParameter } from "@gyre/core";
 
 /** Extensions of the module files `importModule` compiles with the TypeScript compiler first. */
-export const TYPESCRIPT_EXTENSIONS: readonly string[] = [".ts", ".mts"];
+const TYPESCRIPT_EXTENSIONS: readonly string[] = [".ts", ".mts"];
 
 /**
  * Imports a definitions module the user wrote (a feature repository, an expectation suite):
@@ -22,7 +22,7 @@ export async function importModule(file: string): Promise<Record<string, unknown
 }
 
 /** Compiles one .ts file beside itself (so its relative imports resolve), imports it, removes it. */
-export async function importTypeScript(file: string): Promise<Record<string, unknown>> {
+async function importTypeScript(file: string): Promise<Record<string, unknown>> {
   let ts: typeof import("typescript");
   try {
     ts = (await import("typescript")).default;

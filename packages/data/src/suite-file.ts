@@ -9,7 +9,7 @@ import {
 import { importModule } from "./modules.js";
 
 /** Suite files read as modules; any other file is read as JSON. */
-export const SUITE_MODULE_EXTENSIONS: readonly string[] = [".ts", ".mts", ".js", ".mjs"];
+const SUITE_MODULE_EXTENSIONS: readonly string[] = [".ts", ".mts", ".js", ".mjs"];
 
 /**
  * Reads an expectation suite from a file: JSON, or a TypeScript/JavaScript module exporting the

@@ -2,6 +2,7 @@ import { readdir, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { loadSuiteFile } from "@gyre/data";
 import {
+  type Dataset,
   type DatasetProgress,
   GyreError,
   getDatasetProfile,
@@ -115,11 +116,16 @@ export const dataListCommand = defineCommand({
   async run({ values }, context) {
     const target = resolveTrackingTarget(values["tracking-uri"], context.env);
     const all = await withTracking(target, (gyre) => listDatasets(gyre.client));
-    const versions = all.map((d) => d.info);
-    if (values.json) printJson(context, { datasets: versions });
-    else printLine(context.stdout, datasetTable(versions));
+    printVersions(context, values.json, "datasets", all);
   },
 });
+
+/** Dataset versions as JSON under `key`, or as the table `data list` and `data versions` share. */
+function printVersions(context: CliContext, json: boolean | undefined, key: string, all: readonly Dataset[]) {
+  const versions = all.map((d) => d.info);
+  if (json) printJson(context, { [key]: versions });
+  else printLine(context.stdout, datasetTable(versions));
+}
 
 export const dataShowCommand = defineCommand({
   words: ["data", "show"],
@@ -203,9 +209,7 @@ export const dataVersionsCommand = defineCommand({
     }
     const target = resolveTrackingTarget(values["tracking-uri"], context.env);
     const all = await withTracking(target, (gyre) => listDatasetVersions(gyre.client, name));
-    const versions = all.map((d) => d.info);
-    if (values.json) printJson(context, { dataset_versions: versions });
-    else printLine(context.stdout, datasetTable(versions));
+    printVersions(context, values.json, "dataset_versions", all);
   },
 });
 

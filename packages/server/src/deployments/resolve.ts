@@ -1,5 +1,5 @@
 import { type deployments, GyreError, invalidParameter } from "@gyre/core";
-import type { ModelUriResolver } from "../registry/model-uri.js";
+import { type ModelUriResolver, parseModelUri } from "../registry/model-uri.js";
 
 type Target = {
   model_uri?: string | undefined;
@@ -32,16 +32,20 @@ export function targetUri(target: Target): string {
   return target.model_uri ?? `models:/${target.model_name}/${target.version}`;
 }
 
-/** The version a target names for good (`models:/churn/3`, or a name and version); undefined for an alias. */
+/**
+ * The version a target names for good (`models:/churn/3`, or a name and version); undefined for an
+ * alias, `latest` or a stage. Only for targets resolveSpec has accepted (their URIs parse).
+ */
 function fixedVersion(target: Target): string | undefined {
   if (target.model_uri === undefined)
     return target.version === undefined ? undefined : String(target.version);
-  return /^models:\/[^/@]+\/(\d+)$/.exec(target.model_uri)?.[1];
+  const uri = parseModelUri(target.model_uri);
+  return uri.kind === "version" ? uri.version : undefined;
 }
 
 /**
  * Refuses a shadow naming, by number, a version an arm also names by number: that version answers
- * for real and would never be mirrored. (When aliases make the two meet, e.g. right after a
+ * for real and would never be mirrored. Call it after resolveSpec, which names a bad URI's field. (When aliases make the two meet, e.g. right after a
  * promotion, resolveSpec simply leaves the shadow out until they part again.)
  */
 export function refuseShadowedArms(spec: deployments.DeploymentSpec, fieldPrefix = ""): void {

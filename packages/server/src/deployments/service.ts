@@ -33,8 +33,8 @@ export class DeploymentService {
 
   createDeployment(req: Req<"createDeployment">, actor: string): Promise<Res<"createDeployment">> {
     return this.serialised(async () => {
-      refuseShadowedArms(req.spec, "spec.");
       const resolved = await resolveSpec(this.uris, req.spec, "spec.");
+      refuseShadowedArms(req.spec, "spec.");
       // The name is checked before any model loads: a duplicate should not cost a warm-up.
       const exists = await this.store.get(req.name).then(
         () => true,
@@ -73,8 +73,8 @@ export class DeploymentService {
         shadows: req.shadows ?? current.spec.shadows,
         ...(sticky === undefined ? {} : { sticky_header: sticky }),
       };
-      refuseShadowedArms(spec);
       const resolved = await resolveSpec(this.uris, spec);
+      refuseShadowedArms(spec);
       await this.serve(req.name, row.revision + 1, resolved);
       return {
         deployment: this.present(await this.store.append(req.name, spec, "update", row.revision, actor)),

@@ -93,12 +93,12 @@ export const mlflowInvocationRequest = z.object({
 });
 export type MlflowInvocationRequest = z.output<typeof mlflowInvocationRequest>;
 
-/** Records (one object per row) for DataFrame answers; output name → nested list for tensor answers. */
 /** Gyre's id of the request, beside the answer MLflow and KServe define (also the x-request-id header). */
 const requestId = z
   .string()
   .describe("The request id: the x-request-id header's, and the prediction log's key.");
 
+/** Records (one object per row) for DataFrame answers; output name → nested list for tensor answers. */
 export const mlflowInvocationResponse = z.object({
   predictions: z.union([
     z.array(z.record(z.string(), z.unknown())),

@@ -1320,16 +1320,29 @@ describe("validation messages name the field and the rule", () => {
     });
   });
 
-  it("an unknown route is a JSON 404 ENDPOINT_NOT_FOUND, a wrong method too", async () => {
-    for (const [method, path] of [
-      ["GET", `${API}runs/nope`],
-      ["DELETE", `${API}runs/get`],
-      ["PATCH", `${API}experiments/create`],
+  it("an unknown route is a JSON 404 ENDPOINT_NOT_FOUND; a known route under a wrong method is a 405 naming the right ones", async () => {
+    const unknown = await send("GET", `${API}runs/nope`);
+    checkExchange("GET runs/nope", unknown, { jsonSuccess: true });
+    expect([unknown.status, unknown.json]).toEqual([
+      404,
+      { error_code: "ENDPOINT_NOT_FOUND", message: "No route for GET /api/2.0/mlflow/runs/nope" },
+    ]);
+    for (const [method, path, allowed] of [
+      ["DELETE", `${API}runs/get`, "GET, HEAD"],
+      ["PATCH", `${API}experiments/create`, "POST"],
+      ["GET", `${API}runs/log-batch`, "POST"],
+      ["PUT", `${API}experiments/search`, "GET, HEAD, POST"],
     ] as const) {
       const res = await send(method, path);
       checkExchange(`${method} ${path}`, res, { jsonSuccess: true });
-      expect(res.status).toBe(404);
-      expect((res.json as { error_code: string }).error_code).toBe("ENDPOINT_NOT_FOUND");
+      expect([res.status, res.json], `${method} ${path}`).toEqual([
+        405,
+        {
+          error_code: "METHOD_NOT_ALLOWED",
+          message: `${method} is not allowed on ${path}; it takes ${allowed}.`,
+        },
+      ]);
+      expect(res.headers.allow).toBe(allowed);
     }
   });
 });

@@ -1071,6 +1071,17 @@ describe.each(backends)("registry conformance on $name", (backend) => {
       ).toBe(400);
       expect((await post("registered-models/get-latest-versions", { name: "st-none" })).status).toBe(404);
       expect((await transition("9", "Staging")).status).toBe(404);
+      // Required in MLflow's proto, so a client that leaves it out learns so rather than getting a default.
+      expect(
+        await post("model-versions/transition-stage", { name: "st-model", version: "4", stage: "Staging" }),
+      ).toEqual({
+        status: 400,
+        body: {
+          error_code: "INVALID_PARAMETER_VALUE",
+          message:
+            "Missing value for required parameter 'archive_existing_versions'. See the API docs for more information about request parameters.",
+        },
+      });
     });
   });
 

@@ -353,7 +353,8 @@ export const transitionModelVersionStage = defineRoute({
     name: requiredString(),
     version: version(),
     stage: requiredString(),
-    archive_existing_versions: bool().default(false),
+    // Required, as in MLflow's proto: the caller says whether the stage's other versions move.
+    archive_existing_versions: bool(),
     ...actor,
   }),
   response: z.object({ model_version: ModelVersion }),

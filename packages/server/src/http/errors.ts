@@ -1,6 +1,7 @@
 import type { Duplex } from "node:stream";
 import { ERROR_HTTP_STATUS, type ErrorCode, GyreError } from "@gyre/core";
 import type { FastifyError, FastifyInstance } from "fastify";
+import { RouteMethods } from "./method-not-allowed.js";
 
 /** Fastify's own request errors, translated once into the closed error table. */
 const FRAMEWORK_ERRORS: Record<string, ErrorCode> = {
@@ -30,7 +31,13 @@ export function writeClientError(error: Error & { code?: string }, socket: Duple
   );
 }
 
+/**
+ * Error answers in the {error_code, message} envelope. Call before any route is added: the
+ * routes are watched as they come, to tell a wrong method (405) from an unknown path (404).
+ */
 export function installErrorHandlers(app: FastifyInstance): void {
+  const routeMethods = new RouteMethods();
+  routeMethods.watch(app);
   app.setErrorHandler((error: FastifyError | GyreError, request, reply) => {
     if (error instanceof GyreError) {
       if (error.status >= 500) request.log.error({ err: error }, "request failed");
@@ -51,11 +58,22 @@ export function installErrorHandlers(app: FastifyInstance): void {
   });
 
   // A JSON 404 with ENDPOINT_NOT_FOUND is what MLflow's client waits for before trying a route's
-  // other declared method, so unknown routes must stay 404.
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({
-      error_code: "ENDPOINT_NOT_FOUND",
-      message: `No route for ${request.method} ${request.url.split("?")[0]}`,
-    }),
-  );
+  // other declared method, so unknown routes must stay 404. Every method MLflow declares for a
+  // route is served, so a 405 only ever answers a request no MLflow client makes.
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0]!;
+    const allowed = routeMethods.allowedFor(path);
+    if (allowed.length > 0) {
+      return reply
+        .status(ERROR_HTTP_STATUS.METHOD_NOT_ALLOWED)
+        .header("allow", allowed.join(", "))
+        .send({
+          error_code: "METHOD_NOT_ALLOWED",
+          message: `${request.method} is not allowed on ${path}; it takes ${allowed.join(", ")}.`,
+        });
+    }
+    return reply
+      .status(404)
+      .send({ error_code: "ENDPOINT_NOT_FOUND", message: `No route for ${request.method} ${path}` });
+  });
 }

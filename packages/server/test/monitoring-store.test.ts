@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -205,8 +206,19 @@ describe.each(backends)("prediction store on $name", (backend) => {
         invalid: 9,
       },
     ]);
-    const rows = await b.store.operational({ deployment: "prod", start: DAY1, end: DAY3 });
-    // Version 1 primary: requests a (1 ms, 2 rows), b (2 ms), d (10 ms); numpy's linear percentiles.
+    const { by_version: rows, answered } = await b.store.operational({
+      deployment: "prod",
+      start: DAY1,
+      end: DAY3,
+    });
+    // Answered (no shadow): a (1 ms, 2 rows), b (2 ms), c (3 ms), d (10 ms); numpy's linear percentiles.
+    expect(answered).toEqual({
+      requests: 4,
+      rows: 5,
+      latency_p50_ms: 2.5,
+      latency_p99_ms: expect.closeTo(3 + 0.97 * 7, 12),
+    });
+    // Version 1 primary: requests a (1 ms, 2 rows), b (2 ms), d (10 ms).
     expect(rows).toEqual([
       {
         version: "1",
@@ -229,6 +241,44 @@ describe.each(backends)("prediction store on $name", (backend) => {
       expect.objectContaining({ version: "3", arm: "shadow", requests: 1, latency_p99_ms: 7 }),
       expect.objectContaining({ version: "4", arm: "canary", requests: 0, latency_p50_ms: null, errors: 2 }),
     ]);
+  });
+
+  it("samples a window larger than the limit uniformly, by the MD5 of request id and row, in time order", async () => {
+    const fresh = await openBackend(backend.name);
+    try {
+      const rows = Array.from({ length: 60 }, (_, i) =>
+        row(`s${i}`, DAY1 + i * 1000, { model: "busy" }, i % 3),
+      );
+      await fresh.store.appendPredictions(rows);
+      // The same ranking computed here: the 12 keys with the smallest MD5, read back oldest first.
+      const md5 = (text: string) => createHash("md5").update(text).digest("hex");
+      const expected = rows
+        .map((r) => ({
+          key: md5(`${r.request_id}:${r.row}`),
+          id: `${r.request_id}/${r.row}`,
+          ts: r.timestamp,
+        }))
+        .sort((a, b) => (a.key < b.key ? -1 : 1))
+        .slice(0, 12)
+        .sort((a, b) => a.ts - b.ts)
+        .map((r) => r.id);
+      const ids = async () =>
+        (await fresh.store.predictions({ model: "busy", limit: 12, sample: true })).map(
+          (r) => `${r.request_id}/${r.row}`,
+        );
+      expect(await ids()).toEqual(expected);
+      expect(await ids()).toEqual(expected);
+      // Without `sample`, the newest; and a window within the limit is read whole either way.
+      const newest = await fresh.store.predictions({ model: "busy", limit: 12 });
+      expect(newest.map((r) => r.request_id)).toEqual(rows.slice(48).map((r) => r.request_id));
+      expect(await fresh.store.predictions({ model: "busy", sample: true })).toHaveLength(60);
+      // The whole window's figures are never limited.
+      const { answered } = await fresh.store.operational({ model: "busy" });
+      expect([answered.requests, answered.rows]).toEqual([20, 60]);
+    } finally {
+      await fresh.store.close();
+      await fresh.dispose();
+    }
   });
 
   it("retention removes whole days before the cutoff's day", async () => {

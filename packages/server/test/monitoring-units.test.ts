@@ -1,6 +1,5 @@
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { percentile } from "../src/monitoring/evaluation/operations.js";
 import { performanceOf } from "../src/monitoring/evaluation/performance.js";
 import { qualityOf } from "../src/monitoring/evaluation/quality.js";
 import { type HysteresisState, step, type Verdict } from "../src/monitoring/hysteresis.js";
@@ -275,14 +274,5 @@ describe("data quality", () => {
     expect(quality.missing_rate).toBe(6 / 12);
     expect(quality.out_of_range_rate).toBe(2 / 3);
     expect(quality.new_category_rate).toBe(1 / 3);
-  });
-});
-
-describe("latency percentiles", () => {
-  it("match numpy's linear interpolation", () => {
-    // numpy.percentile([1, 2, 10], [50, 99]) = [2.0, 9.84]
-    expect(percentile([1, 2, 10], 0.5)).toBe(2);
-    expect(percentile([1, 2, 10], 0.99)).toBeCloseTo(9.84, 12);
-    expect(percentile([], 0.5)).toBeNull();
   });
 });

@@ -12,6 +12,7 @@ import type { LabeledPrediction, PredictionStore } from "./store/prediction-stor
 import type { MonitoringTables } from "./tables.js";
 
 const TRAINING_CONTEXT = "mlflow.data.context";
+/** A reference window larger than this is read as a uniform sample of it (`PredictionQuery.sample`). */
 const WINDOW_ROWS = 100_000;
 
 /** A reference data set, as files DuckDB reads. */
@@ -145,7 +146,7 @@ export class ReferenceResolver {
     );
     let info = await stat(file).catch(() => undefined);
     if (!info) {
-      const rows = await this.store.predictions({ ...target, start, end, limit: WINDOW_ROWS });
+      const rows = await this.store.predictions({ ...target, start, end, limit: WINDOW_ROWS, sample: true });
       const answered = rows.filter((r) => r.arm !== "shadow");
       if (answered.length === 0)
         throw new GyreError(

@@ -162,8 +162,10 @@ export function monitoringReportOf(report: MonitorReport): MonitoringReport {
       `Status ${report.status}${report.breaches.length ? `: ${report.breaches.map((b) => `${b.metric} = ${b.value}`).join(", ")}` : ""}.`,
       ...("error" in d.reference ? [`No reference: ${d.reference.error}.`] : []),
       ...(d.drift_error ? [`Drift not computed: ${d.drift_error}`] : []),
-      ...(d.truncated
-        ? ["The window held more rows than one evaluation reads; the newest 100,000 were used."]
+      ...(d.sampled
+        ? [
+            `The window held ${d.operations.rows.toLocaleString("en-US")} answered rows, more than one evaluation reads: performance, quality and drift are computed on a uniform sample of ${d.evaluated_rows.toLocaleString("en-US")} (the same on every run); counts and latencies cover the whole window.`,
+          ]
         : []),
     ],
   };

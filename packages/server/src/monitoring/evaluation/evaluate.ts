@@ -8,7 +8,11 @@ import { type Operations, operationsOf } from "./operations.js";
 import { type Performance, performanceOf, predictedValue } from "./performance.js";
 import { type Quality, qualityOf } from "./quality.js";
 
-/** Rows an evaluation reads at most (the newest of the window). */
+/**
+ * Rows an evaluation reads at most: past it, a uniform sample of the window (the same rows on
+ * every evaluation of it) for performance, quality and drift; counts and latencies come from the
+ * store's aggregates over the whole window either way.
+ */
 export const EVALUATION_ROWS = 100_000;
 
 export interface EvaluationResult {
@@ -32,7 +36,9 @@ export interface EvaluationDetails {
   readonly drift: DriftResult | null;
   /** Why drift could not be computed (a bad override, an unreadable reference). */
   readonly drift_error?: string;
-  readonly truncated: boolean;
+  /** Rows read for performance, quality and drift (shadows' included): all the window's, unless `sampled`. */
+  readonly evaluated_rows: number;
+  readonly sampled: boolean;
 }
 
 type Spec = monitoring.MonitorSpec;
@@ -65,20 +71,22 @@ function groups(rows: readonly LabeledPrediction[]) {
  */
 export interface EvaluationSources {
   readonly store: PredictionStore;
-  readonly references: ReferenceResolver;
-  readonly drift: DriftReferences;
+  readonly references: Pick<ReferenceResolver, "resolve" | "stats">;
+  readonly drift: Pick<DriftReferences, "profile">;
+  /** Rows read at most; EVALUATION_ROWS unless a test needs a small window to be a large one. */
+  readonly maxRows?: number;
 }
 
 export async function evaluateWindow(
   spec: Spec,
   start: number,
   end: number,
-  { store, references, drift: driftReferences }: EvaluationSources,
+  { store, references, drift: driftReferences, maxRows = EVALUATION_ROWS }: EvaluationSources,
 ): Promise<EvaluationResult> {
   const query = { ...spec.target, start, end };
-  const rows = await store.predictions({ ...query, limit: EVALUATION_ROWS });
+  const rows = await store.predictions({ ...query, limit: maxRows, sample: true });
   const answered = rows.filter((r) => r.arm !== "shadow");
-  const operations = operationsOf(rows, await store.operational(query), end - start);
+  const operations = operationsOf(await store.operational(query), end - start);
   const model = spec.target.model ?? rows[0]?.model ?? null;
   const version = spec.target.version ?? mostFrequent(answered.map((r) => r.version));
 
@@ -185,7 +193,9 @@ export async function evaluateWindow(
       operations,
       drift,
       ...(driftError === undefined ? {} : { drift_error: driftError }),
-      truncated: rows.length >= EVALUATION_ROWS,
+      evaluated_rows: rows.length,
+      sampled:
+        rows.length >= maxRows && operations.by_version.reduce((sum, v) => sum + v.rows, 0) > rows.length,
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { LabeledPrediction, OperationalRow } from "../store/prediction-store.js";
+import type { OperationalFigures, OperationalRow } from "../store/prediction-store.js";
 
 export interface Operations {
   readonly requests: number;
@@ -19,37 +19,25 @@ export interface VersionOperations extends OperationalRow {
   readonly error_rate: number | null;
 }
 
-/** numpy's default (linear) percentile of sorted values. */
-export function percentile(sorted: readonly number[], q: number): number | null {
-  if (sorted.length === 0) return null;
-  const position = (sorted.length - 1) * q;
-  const low = Math.floor(position);
-  const high = Math.ceil(position);
-  return sorted[low]! + (sorted[high]! - sorted[low]!) * (position - low);
-}
-
 /**
  * Operational figures of a window over the answers clients got (shadows excluded): latency
  * percentiles per request, throughput (requests per second of window), and, from serving's
  * request counts, the error rate and signature violations. Per version and arm, the store's figures.
+ * All of them come from the store's aggregates over the whole window, never from the rows an
+ * evaluation reads (a sample, on a busy window).
  */
-export function operationsOf(
-  rows: readonly LabeledPrediction[],
-  byVersion: readonly OperationalRow[],
-  windowMs: number,
-): Operations {
-  const answered = rows.filter((r) => r.arm !== "shadow" && r.row === 0);
-  const latencies = answered.map((r) => r.latency_ms).sort((a, b) => a - b);
+export function operationsOf(figures: OperationalFigures, windowMs: number): Operations {
+  const { answered, by_version: byVersion } = figures;
   const served = byVersion.filter((v) => v.arm !== "shadow");
   const counted = served.reduce((sum, v) => sum + v.counted_requests, 0);
   const errors = served.reduce((sum, v) => sum + v.errors, 0);
   return {
-    requests: answered.length,
-    rows: rows.filter((r) => r.arm !== "shadow").length,
-    latency_p50_ms: percentile(latencies, 0.5),
-    latency_p99_ms: percentile(latencies, 0.99),
+    requests: answered.requests,
+    rows: answered.rows,
+    latency_p50_ms: answered.latency_p50_ms,
+    latency_p99_ms: answered.latency_p99_ms,
     error_rate: counted === 0 ? null : errors / counted,
-    throughput_rps: answered.length / (windowMs / 1000),
+    throughput_rps: answered.requests / (windowMs / 1000),
     signature_violations: served.reduce((sum, v) => sum + v.invalid, 0),
     by_version: byVersion.map((v) => ({
       ...v,

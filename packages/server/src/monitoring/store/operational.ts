@@ -1,4 +1,4 @@
-import type { OperationalRow } from "./prediction-store.js";
+import type { AnsweredFigures, OperationalFigures, OperationalRow } from "./prediction-store.js";
 import { unblank } from "./sql-text.js";
 
 type Row = Record<string, unknown>;
@@ -6,13 +6,24 @@ const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(
 const maybe = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 /**
- * Joins per-(version, arm) latency figures (from the logged predictions) with request counts
- * (from serving's per-minute counters), both backends' rows alike; sorted by version, then arm.
+ * Joins per-(version, arm) latency figures (from the logged predictions, `OPERATIONAL_SELECT`'s
+ * rows) with request counts (from serving's per-minute counters), both backends' rows alike;
+ * sorted by version, then arm.
  */
-export function mergeOperational(latency: readonly Row[], counts: readonly Row[]): OperationalRow[] {
+export function mergeOperational(latency: readonly Row[], counts: readonly Row[]): OperationalFigures {
   const out = new Map<string, OperationalRow>();
   const key = (r: Row) => `${r.version ?? ""}\u0001${r.arm ?? ""}`;
+  let answered: AnsweredFigures = { requests: 0, rows: 0, latency_p50_ms: null, latency_p99_ms: null };
   for (const r of latency) {
+    if (r.answered === true) {
+      answered = {
+        requests: num(r.requests),
+        rows: num(r.rows),
+        latency_p50_ms: maybe(r.p50),
+        latency_p99_ms: maybe(r.p99),
+      };
+      continue;
+    }
     out.set(key(r), {
       version: unblank(r.version),
       arm: unblank(r.arm),
@@ -45,9 +56,10 @@ export function mergeOperational(latency: readonly Row[], counts: readonly Row[]
       invalid: base.invalid + num(r.invalid),
     });
   }
-  return [...out.values()].sort(
+  const byVersion = [...out.values()].sort(
     (a, b) => compare(a.version ?? "", b.version ?? "") || compare(a.arm ?? "", b.arm ?? ""),
   );
+  return { by_version: byVersion, answered };
 }
 
 function compare(a: string, b: string): number {

@@ -9,7 +9,7 @@ import {
   encodeLabel,
   type LabeledPrediction,
   type LabelInput,
-  type OperationalRow,
+  type OperationalFigures,
   type PredictionQuery,
   type PredictionRow,
   type PredictionStore,
@@ -18,8 +18,10 @@ import {
 import {
   blank,
   integer,
+  limitOrder,
   literal,
   numberOrNull,
+  OPERATIONAL_SELECT,
   predictionConditions,
   unblank,
   whereClause,
@@ -110,7 +112,7 @@ export class ParquetPredictionStore implements PredictionStore {
     return relisting(() => this.readPredictions(query));
   }
 
-  operational(query: PredictionQuery): Promise<OperationalRow[]> {
+  operational(query: PredictionQuery): Promise<OperationalFigures> {
     return relisting(() => this.readOperational(query));
   }
 
@@ -131,7 +133,7 @@ export class ParquetPredictionStore implements PredictionStore {
       `WITH l AS (${labels}),
        p AS (SELECT * FROM ${reader(files)} ${whereClause(where)}
              QUALIFY row_number() OVER (PARTITION BY request_id, "row", version, arm ORDER BY filename, pos) = 1
-             ORDER BY ts DESC, request_id DESC, "row" DESC, version DESC, arm DESC LIMIT ${integer(limit)})
+             ORDER BY ${limitOrder(query.sample)} LIMIT ${integer(limit)})
        SELECT p.request_id, p."row", p.ts, p.model, p.deployment, p.version, p.arm, p.latency_ms,
               p.inputs, p.outputs, l.value AS label, l.arrived_at AS label_time
        FROM p LEFT JOIN l ON p.request_id = l.request_id AND p."row" = l."row"
@@ -140,7 +142,7 @@ export class ParquetPredictionStore implements PredictionStore {
     return rows.map(labeledPrediction);
   }
 
-  private async readOperational(query: PredictionQuery): Promise<OperationalRow[]> {
+  private async readOperational(query: PredictionQuery): Promise<OperationalFigures> {
     const files = await this.files("predictions", query.start, query.end);
     const countFiles = await this.files("request_counts", query.start, query.end);
     const where = predictionConditions(query);
@@ -150,10 +152,7 @@ export class ParquetPredictionStore implements PredictionStore {
         : await this.all(
             `WITH p AS (SELECT * FROM ${reader(files)} ${whereClause(where)}
                         QUALIFY row_number() OVER (PARTITION BY request_id, "row", version, arm ORDER BY filename, pos) = 1)
-             SELECT version, arm, count(*) FILTER (WHERE "row" = 0) AS requests, count(*) AS rows,
-                    percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE "row" = 0) AS p50,
-                    percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE "row" = 0) AS p99
-             FROM p GROUP BY version, arm`,
+             ${OPERATIONAL_SELECT}`,
           );
     const countWhere = predictionConditions({ ...query, start: undefined, end: undefined });
     if (query.start !== undefined) countWhere.push(`minute >= ${integer(query.start)}`);

@@ -7,13 +7,20 @@ import {
   encodeLabel,
   type LabeledPrediction,
   type LabelInput,
-  type OperationalRow,
+  type OperationalFigures,
   type PredictionQuery,
   type PredictionRow,
   type PredictionStore,
   type RequestCountRow,
 } from "./prediction-store.js";
-import { blank, integer, predictionConditions, whereClause } from "./sql-text.js";
+import {
+  blank,
+  integer,
+  limitOrder,
+  OPERATIONAL_SELECT,
+  predictionConditions,
+  whereClause,
+} from "./sql-text.js";
 
 /** Rows per INSERT statement (10 parameters each, well under PostgreSQL's 65,535). */
 const CHUNK = 1000;
@@ -161,7 +168,7 @@ export class PostgresPredictionStore implements PredictionStore {
     const limit = query.limit ?? DEFAULT_QUERY_LIMIT;
     const { rows } = await this.pool.query(
       `WITH p AS (SELECT * FROM monitoring_predictions p0 ${whereClause(where)}
-                  ORDER BY ts DESC, request_id ${C} DESC, "row" DESC, version ${C} DESC, arm ${C} DESC
+                  ORDER BY ${limitOrder(query.sample, C)}
                   LIMIT ${integer(limit)}),
        l AS (SELECT DISTINCT ON (request_id, "row") request_id, "row", value, arrived_at
              FROM monitoring_labels
@@ -175,14 +182,11 @@ export class PostgresPredictionStore implements PredictionStore {
     return rows.map(labeledPrediction);
   }
 
-  async operational(query: PredictionQuery): Promise<OperationalRow[]> {
+  async operational(query: PredictionQuery): Promise<OperationalFigures> {
     await this.init();
     const where = predictionConditions(query);
     const latency = await this.pool.query(
-      `SELECT version, arm, count(*) FILTER (WHERE "row" = 0) AS requests, count(*) AS rows,
-              percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE "row" = 0) AS p50,
-              percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE "row" = 0) AS p99
-       FROM monitoring_predictions ${whereClause(where)} GROUP BY version, arm`,
+      `WITH p AS (SELECT * FROM monitoring_predictions ${whereClause(where)}) ${OPERATIONAL_SELECT}`,
     );
     const countWhere = predictionConditions({ ...query, start: undefined, end: undefined });
     if (query.start !== undefined) countWhere.push(`minute >= ${integer(query.start)}`);

@@ -63,6 +63,12 @@ export interface PredictionQuery {
   readonly end?: number | undefined;
   /** Most rows returned (newest windows are usually small); default 100,000. */
   readonly limit?: number | undefined;
+  /**
+   * When more rows match than `limit`: a uniform sample of them instead of the newest. Rows are
+   * ranked by the MD5 of `request_id:row` — the same rows on every call and on both backends, and
+   * a request's copies under other versions (shadows) ranked beside it.
+   */
+  readonly sample?: boolean | undefined;
   /** Only rows that have a label. */
   readonly labeledOnly?: boolean | undefined;
 }
@@ -71,6 +77,20 @@ export interface LabeledPrediction extends PredictionRow {
   /** The row's latest label (last write wins by arrival); null when none arrived yet. */
   readonly label: number | string | boolean | null;
   readonly label_time: number | null;
+}
+
+/** Operational figures over a window: per (version, arm), and over the answers clients got. */
+export interface OperationalFigures {
+  readonly by_version: readonly OperationalRow[];
+  /** Every version and arm but shadows, whose answers were never returned. */
+  readonly answered: AnsweredFigures;
+}
+
+export interface AnsweredFigures {
+  readonly requests: number;
+  readonly rows: number;
+  readonly latency_p50_ms: number | null;
+  readonly latency_p99_ms: number | null;
 }
 
 /** Operational figures of one (version, arm) over a window. */
@@ -104,8 +124,11 @@ export interface PredictionStore {
   appendRequestCounts(rows: readonly RequestCountRow[]): Promise<void>;
   /** Matching rows, oldest first (by timestamp, request id, row), each with its latest label. */
   predictions(query: PredictionQuery): Promise<LabeledPrediction[]>;
-  /** Latency percentiles and counts per (version, arm) over the query's window. */
-  operational(query: PredictionQuery): Promise<OperationalRow[]>;
+  /**
+   * Latency percentiles and counts per (version, arm) over the whole of the query's window (never
+   * limited), and the same over the answered (non-shadow) rows.
+   */
+  operational(query: PredictionQuery): Promise<OperationalFigures>;
   /**
    * Retention: removes whole days (UTC) strictly before the day holding `cutoff` — predictions by
    * their timestamp, labels by arrival, counts by minute. Resolves to the days removed.

@@ -49,3 +49,28 @@ export function predictionConditions(query: {
 export function whereClause(conditions: readonly string[]): string {
   return conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`;
 }
+
+/**
+ * The ORDER BY of a query's rows before its LIMIT: the newest, or with `sample` the uniform sample
+ * `PredictionQuery.sample` describes (md5 is the same function on DuckDB and PostgreSQL). `collate`
+ * makes text sort byte-wise, as DuckDB does.
+ */
+export function limitOrder(sample: boolean | undefined, collate = ""): string {
+  return sample
+    ? `md5(request_id || ':' || "row"::VARCHAR) ${collate}, version ${collate}, arm ${collate}`
+    : `ts DESC, request_id ${collate} DESC, "row" DESC, version ${collate} DESC, arm ${collate} DESC`;
+}
+
+/**
+ * The SELECT list of the operational figures over a CTE `p` of deduplicated prediction rows: one
+ * row per (version, arm), then one of the answered (non-shadow) rows marked `answered`.
+ */
+export const OPERATIONAL_SELECT = `SELECT version, arm, false AS answered, count(*) FILTER (WHERE "row" = 0) AS requests, count(*) AS rows,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE "row" = 0) AS p50,
+       percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE "row" = 0) AS p99
+FROM p GROUP BY version, arm
+UNION ALL
+SELECT NULL, NULL, true, count(*) FILTER (WHERE "row" = 0), count(*),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE "row" = 0),
+       percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE "row" = 0)
+FROM p WHERE arm <> 'shadow'`;

@@ -38,6 +38,11 @@ export const ServerConfig = z.object({
    * `features-online.db` beside a local artifact destination.
    */
   featureOnlineStoreUri: z.string().min(1).optional(),
+  /**
+   * Directories that server paths named in requests (a dataset's `path`, a feature source's
+   * `path`, get-historical's `entity_path` and `output_path`) must lie in; default any path.
+   */
+  allowedPaths: z.array(z.string().min(1)).optional(),
   /** A feature repository (directory or file) whose on-demand transformations the server runs. */
   featureRepository: z.string().min(1).optional(),
 });

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { openArtifactStore } from "./artifacts/service.js";
 import { ServerConfig, type ServerConfigInput } from "./config.js";
+import { ServerPaths } from "./datasets/server-paths.js";
 import { createDatasetServices } from "./datasets/services.js";
 import { DatasetStorage, localArtifactRoot } from "./datasets/storage.js";
 import type { DeploymentPeers } from "./deployments/engine.js";
@@ -71,6 +72,11 @@ export async function createGyre(
   inProcess: GyreProcessOptions = {},
 ): Promise<Gyre> {
   const config = ServerConfig.parse(input);
+  // Checked before anything is opened: a missing directory is a configuration error.
+  const paths =
+    config.allowedPaths === undefined
+      ? ServerPaths.unrestricted()
+      : await ServerPaths.within(config.allowedPaths);
   const database = await openMetadataDatabase(config.backendStoreUri);
   const ctx = { db: database.db, dialect: database.dialect, now: Date.now };
   const tracking = createTrackingServices(ctx, openArtifactStore(config.artifactsDestination));
@@ -94,9 +100,9 @@ export async function createGyre(
     peers: inProcess.deploymentPeers,
   });
   const storage = root === undefined ? undefined : new DatasetStorage(root);
-  const datasets = createDatasetServices({ ...ctx, storage });
+  const datasets = createDatasetServices({ ...ctx, storage, paths });
   const features = createFeatureServices(
-    { ...ctx, storage },
+    { ...ctx, storage, paths },
     datasets,
     await featureServerOptions(config, parseStoreUri(config.backendStoreUri), root),
   );

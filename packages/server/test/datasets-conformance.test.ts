@@ -295,7 +295,7 @@ describe.each(backends)("datasets on $name", (backend) => {
     expect(missing.status).toBe(400);
     expect(missing.body.message).toBe(`Path '${join(scratch, "missing.csv")}' does not exist.`);
     const relative = await register({ name: "x", path: "penguins.csv" });
-    expect(relative.body.message).toBe("Path 'penguins.csv' must be absolute (it is read by the server).");
+    expect(relative.body.message).toBe("path 'penguins.csv' must be absolute (the server reads it).");
     const both = await register({ name: "x", path: PENGUINS, upload_id: "upload-0001" });
     expect(both.body.message).toContain("'path'");
     expect(both.body.message).toContain("give exactly one of 'path' and 'upload_id'");

@@ -28,6 +28,7 @@ export const serverCommand = defineCommand({
     "feature-online-store": { type: "string" },
     "feature-repo": { type: "string" },
     "serving-workers": { type: "string", default: "1" },
+    "allowed-paths": { type: "string" },
   },
   optionHelp: [
     ["--backend-store-uri URI", "sqlite:///path or postgresql://… (default: $GYRE_HOME/gyre.db)"],
@@ -56,6 +57,10 @@ export const serverCommand = defineCommand({
     ],
     ["--feature-repo DIR", "Feature repository whose on-demand transformations the server runs"],
     ["--serving-workers N", "Server processes sharing the port, one per core (default: 1)"],
+    [
+      "--allowed-paths DIR[,DIR]",
+      "Server paths that requests may name (dataset and feature-source paths, get-historical's entity_path and output_path) must lie in these directories (default: any path)",
+    ],
   ],
   async run({ values }, context) {
     const workerSetup = context.env[SERVER_WORKER_ENV];
@@ -84,8 +89,21 @@ export const serverCommand = defineCommand({
       runMonitors: true,
       ...(values["feature-online-store"] ? { featureOnlineStoreUri: values["feature-online-store"] } : {}),
       ...(values["feature-repo"] ? { featureRepository: resolve(values["feature-repo"]) } : {}),
+      ...(values["allowed-paths"] !== undefined
+        ? {
+            allowedPaths: values["allowed-paths"]
+              .split(",")
+              .filter((d) => d !== "")
+              .map((d) => resolve(d)),
+          }
+        : {}),
     });
     const warn = (line: string) => printLine(context.stderr, line);
+    if (config.allowedPaths === undefined && !isLoopback(config.host)) {
+      warn(
+        `warning: listening on ${config.host} without --allowed-paths: any client can make this server read its files as a dataset, or write a get-historical output over them.`,
+      );
+    }
     const hint = firstRunHint(gyreHome(context.env), config.backendStoreUri, defaults.backendStoreUri);
     const gyre =
       workers > 1
@@ -104,6 +122,9 @@ export const serverCommand = defineCommand({
           ["  artifacts destination:", config.artifactsDestination],
           ["  deployments:", `${url}/serving/{name}/ (invocations, v2, v1)`],
           ...(workers > 1 ? [["  serving workers:", String(workers)] as [string, string]] : []),
+          ...(config.allowedPaths
+            ? [["  allowed paths:", config.allowedPaths.join(", ") || "(none)"] as [string, string]]
+            : []),
         ]),
       );
       if (hint) printLine(context.stdout, hint);
@@ -124,6 +145,11 @@ function serverConfig(schema: typeof ServerConfig, input: Record<string, unknown
     return `--${kebabCase(field)}: ${issue.message} (got '${String(input[field])}')`;
   });
   throw new UsageError(problems.join("; "));
+}
+
+/** Only the machine itself can reach a server listening here. */
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
 }
 
 function kebabCase(name: string): string {

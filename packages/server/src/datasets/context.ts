@@ -11,6 +11,7 @@ import {
 import type { Kysely, Transaction } from "kysely";
 import type { SqlDialect } from "../store/database.js";
 import type { Schema } from "../store/schema.js";
+import type { ServerPaths } from "./server-paths.js";
 import type { DatasetStorage } from "./storage.js";
 
 /** What every datasets service needs, passed down explicitly from the server's edge. */
@@ -20,6 +21,8 @@ export interface DatasetsContext {
   readonly now: () => number;
   /** The version files on disk; undefined when the artifact destination is not a local directory. */
   readonly storage: DatasetStorage | undefined;
+  /** Which of the server's own paths requests may name. */
+  readonly paths: ServerPaths;
 }
 
 export type Db = Kysely<Schema> | Transaction<Schema>;

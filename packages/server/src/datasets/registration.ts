@@ -4,7 +4,7 @@ import { analyzeFiles, type DataFile, formatSummary, listDataFiles, materializeQ
 import type { DatasetVersionsTable } from "../store/schema.js";
 import { type DatasetsContext, type Req, type Res, requireStorage } from "./context.js";
 import { datasetVersionOf, VERSION_COLUMNS } from "./reader.js";
-import { DatasetStorage, type Staging } from "./storage.js";
+import type { DatasetStorage, Staging } from "./storage.js";
 
 /** Who registers or validates: the request's user_id, else the x-gyre-user header. */
 export type Creator = string | undefined;
@@ -61,7 +61,7 @@ export class DatasetRegistrationService {
   ): Promise<DataFile[]> {
     const input =
       req.path !== undefined
-        ? await DatasetStorage.filesAt(req.path)
+        ? await this.ctx.paths.files(req.path, "path")
         : await listDataFiles(await storage.takeUpload(req.upload_id!, staging));
     if (req.sql !== undefined) {
       await materializeQuery(input, req.sql, join(staging.dataDir, QUERY_RESULT));

@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { DATASET_UPLOAD_ROOT, type DatasetFile, GyreError, invalidParameter } from "@gyre/core";
-import { type DataFile, formatOf, listDataFiles } from "@gyre/data";
+import { type DataFile, formatOf } from "@gyre/data";
 import { localPathOf } from "../artifacts/store.js";
 
 const DATASETS = "datasets";
@@ -136,13 +136,6 @@ export class DatasetStorage {
       out.push({ path, relative: file.path, format, size: file.size });
     }
     return out;
-  }
-
-  /** A path the server should read for `register`: absolute, so it never depends on the server's cwd. */
-  static async filesAt(path: string): Promise<DataFile[]> {
-    if (!isAbsolute(path))
-      throw invalidParameter(`Path '${path}' must be absolute (it is read by the server).`);
-    return listDataFiles(path);
   }
 }
 

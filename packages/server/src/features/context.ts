@@ -1,5 +1,6 @@
 import type { features, RouteNames, RouteRequest, RouteResponse } from "@gyre/core";
 import type { Kysely } from "kysely";
+import type { ServerPaths } from "../datasets/server-paths.js";
 import type { DatasetStorage } from "../datasets/storage.js";
 import type { SqlDialect } from "../store/database.js";
 import type { Schema } from "../store/schema.js";
@@ -11,6 +12,8 @@ export interface FeaturesContext {
   readonly now: () => number;
   /** Dataset version files on disk (dataset sources, registered results). */
   readonly storage: DatasetStorage | undefined;
+  /** Which of the server's own paths requests may name. */
+  readonly paths: ServerPaths;
 }
 
 type FeatureRoutes = typeof features;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
-import { dirname, isAbsolute, join } from "node:path";
+import { dirname, join } from "node:path";
 import { datasetUri, GyreError, invalidParameter } from "@gyre/core";
 import type { Table } from "@gyre/data";
 import { directoriesOf, tableOverFiles, withEngine } from "@gyre/data";
@@ -12,7 +12,6 @@ import {
   writeHistorical,
 } from "@gyre/features";
 import type { DatasetServices } from "../datasets/services.js";
-import { DatasetStorage } from "../datasets/storage.js";
 import type { FeaturesContext, Req, Res } from "./context.js";
 import type { RegistrySnapshots } from "./snapshot.js";
 import { datasetFiles, sourceData } from "./sources.js";
@@ -36,15 +35,15 @@ export class FeatureHistoricalService {
   ): Promise<Res<"getHistoricalFeatures">> {
     const started = performance.now();
     const selection = await this.snapshots.select(req);
-    if (req.output_path !== undefined && !isAbsolute(req.output_path)) {
-      throw invalidParameter(`output_path '${req.output_path}' must be absolute (the server writes it).`);
-    }
-    const output = req.output_path ?? join(this.scratchDir(), `${randomUUID()}.parquet`);
+    const output =
+      req.output_path !== undefined
+        ? await this.ctx.paths.writable(req.output_path, "output_path")
+        : join(this.scratchDir(), `${randomUUID()}.parquet`);
     const format = outputFormatOf(output);
     if (!format) throw invalidParameter(`output_path '${output}' must end in .parquet or .csv.`);
     const spineFiles =
       req.entity_path !== undefined
-        ? await DatasetStorage.filesAt(req.entity_path)
+        ? await this.ctx.paths.files(req.entity_path, "entity_path")
         : await datasetFiles(this.ctx, req.entity_dataset!, "entity_dataset");
     const sources = new Map<string, Awaited<ReturnType<typeof sourceData>>>();
     for (const { view } of selection.views) {

@@ -2,7 +2,6 @@ import { type DatasetFile, GyreError, invalidParameter, parseDatasetRef, type So
 import type { DataFile } from "@gyre/data";
 import type { SourceData } from "@gyre/features";
 import { requireVersionRow } from "../datasets/reader.js";
-import { DatasetStorage } from "../datasets/storage.js";
 import type { FeaturesContext } from "./context.js";
 
 /** `datasets:/name/3`, `name@3`, `name@latest` or `name` (the latest version). */
@@ -44,7 +43,10 @@ export async function sourceData(ctx: FeaturesContext, source: SourceDef): Promi
   const where = `source '${source.name}'`;
   const files =
     source.path !== undefined
-      ? await DatasetStorage.filesAt(source.path).catch((error: unknown) => {
+      ? await ctx.paths.files(source.path, "path").catch((error: unknown) => {
+          if (error instanceof GyreError && error.code === "PERMISSION_DENIED") {
+            throw new GyreError(error.code, `${where}: ${error.message}`);
+          }
           throw invalidParameter(`${where}: field 'path': ${(error as Error).message}`);
         })
       : await datasetFiles(ctx, source.dataset!, `${where}: field 'dataset'`);

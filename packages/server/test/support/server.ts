@@ -1,3 +1,4 @@
+import type { ServerConfigInput } from "../../src/config.js";
 import { createGyre, type Gyre } from "../../src/index.js";
 import type { Backend } from "./backends.js";
 
@@ -14,13 +15,17 @@ export interface TestServer {
 }
 
 /** A Gyre server on an ephemeral loopback port over a fresh store of the given backend. */
-export async function startTestServer(backend: Backend): Promise<TestServer> {
+export async function startTestServer(
+  backend: Backend,
+  extra: Partial<ServerConfigInput> = {},
+): Promise<TestServer> {
   const store = await backend.create();
   const gyre = await createGyre({
     backendStoreUri: store.uri,
     artifactsDestination: store.artifacts,
     port: 0,
     logLevel: false,
+    ...extra,
   });
   const baseUrl = await gyre.listen();
   return {

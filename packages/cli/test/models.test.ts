@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Gyre } from "../../sdk/src/index.js";
 import { featureNames, logregOnnx, logregSignature } from "../../sdk/test/support/logreg-model.js";
@@ -312,6 +313,50 @@ describe("gyre models against a server", () => {
       "set_alias",
       "create_version",
     ]);
+  });
+
+  it("registers from a mlflow-artifacts:/ URI and a file: URI as it does from runs:/ and a path", async () => {
+    const proxied = `mlflow-artifacts:/${experimentId}/${runId}/artifacts/model`;
+    expect(await remote("models", "register", proxied, "--name", "churn-uris")).toEqual({
+      code: 0,
+      stdout: `Registered model 'churn-uris' version 1 from ${proxied}.\n`,
+      stderr: "",
+    });
+    const first = await gyre.getModelVersion("churn-uris", 1);
+    expect([first.run_id, first.gyre_format]).toEqual([runId, "onnx"]);
+
+    const file = join(work, "churn-uri.onnx");
+    writeFileSync(file, logregOnnx(FEATURES));
+    const result = await remote(
+      "models",
+      "register",
+      pathToFileURL(file).href,
+      "--name",
+      "churn-uris",
+      "--json",
+    );
+    expect(result.code).toBe(0);
+    const { model_version: fromFile } = JSON.parse(result.stdout);
+    expect([fromFile.version, fromFile.source, fromFile.gyre_format]).toEqual([
+      "2",
+      `runs:/${fromFile.run_id}/model`,
+      "onnx",
+    ]);
+  });
+
+  it("shows the version behind models:/name/latest, models:/name/<stage> and models:/name@latest", async () => {
+    const show = async (ref: string) => JSON.parse((await remote("models", "show", ref, "--json")).stdout);
+    const v2 = await gyre.getModelVersion("churn", 2);
+    const v3 = await gyre.getModelVersion("churn", 3);
+    expect(await show("models:/churn/latest")).toEqual({ model_version: v3 });
+    expect(await show("models:/churn/production")).toEqual({ model_version: v2 });
+    expect(await show("models:/churn@latest")).toEqual({ model_version: v3 });
+    expect(await remote("models", "show", "models:/churn/Retired")).toEqual({
+      code: 1,
+      stdout: "",
+      stderr:
+        "error: Invalid Model Version stage: Retired. Value must be one of None, Staging, Production, Archived. [INVALID_PARAMETER_VALUE]\n",
+    });
   });
 });
 

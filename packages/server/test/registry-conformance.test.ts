@@ -919,9 +919,38 @@ describe.each(backends)("registry conformance on $name", (backend) => {
           message: "Registered Model with name=al-none not found",
         },
       });
-      expect(await get("registered-models/alias", { name: "al-rules", alias: "latest" })).toEqual(
+      expect(await del("registered-models/alias", { name: "al-rules", alias: "latest" })).toEqual(
         invalid("'latest' alias name (case insensitive) is reserved."),
       );
+    });
+
+    it("reads the reserved alias latest as the newest live version, as MLflow 3 does", async () => {
+      await newModel("al-latest");
+      await newVersion("al-latest", "s3://bucket/l/1");
+      const v2 = await newVersion("al-latest", "s3://bucket/l/2");
+      await newVersion("al-latest", "s3://bucket/l/3");
+      await del("model-versions/delete", { name: "al-latest", version: "3" });
+      expect(await get("registered-models/alias", { name: "al-latest", alias: "latest" })).toEqual({
+        status: 200,
+        body: { model_version: v2 },
+      });
+      expect((await get("registered-models/alias", { name: "al-latest", alias: "Latest" })).body).toEqual({
+        model_version: v2,
+      });
+      expect((await gyre("resolve", { uri: "models:/al-latest@latest" })).body).toEqual({
+        name: "al-latest",
+        version: "2",
+        source: "s3://bucket/l/2",
+        download_uri: "s3://bucket/l/2",
+      });
+      await newModel("al-latest-empty");
+      expect(await get("registered-models/alias", { name: "al-latest-empty", alias: "latest" })).toEqual({
+        status: 404,
+        body: {
+          error_code: "RESOURCE_DOES_NOT_EXIST",
+          message: "No versions of model with name 'al-latest-empty' found",
+        },
+      });
     });
 
     it("resolves models:/name/3, models:/name/latest and models:/name/<stage>; refuses malformed URIs", async () => {

@@ -1,14 +1,19 @@
 import { UsageError } from "../usage-error.js";
 
-/** What `gyre models show` names: a model, one of its versions, or the version an alias points at. */
+/**
+ * What `gyre models show` names: a model, one of its versions, the version an alias points at,
+ * or a models:/ URI the registry resolves (`models:/name/latest`, `models:/name/Production`).
+ */
 export type ModelRef =
   | { kind: "model"; name: string }
   | { kind: "version"; name: string; version: string }
-  | { kind: "alias"; name: string; alias: string };
+  | { kind: "alias"; name: string; alias: string }
+  | { kind: "uri"; uri: string };
 
 /**
  * NAME, NAME/VERSION or NAME@ALIAS, with or without a `models:/` prefix. The last `/` or `@`
- * splits, so a name holding either still works when the suffix says which it is.
+ * splits, so a name holding either still works when the suffix says which it is. With the
+ * prefix, any other suffix follows the URI grammar (latest or a stage) and is left to the registry.
  */
 export function parseModelRef(text: string): ModelRef {
   const ref = text.replace(/^models:\/(?!\/)/i, "");
@@ -21,6 +26,7 @@ export function parseModelRef(text: string): ModelRef {
     return { kind: "alias", name: ref.slice(0, at), alias: ref.slice(at + 1) };
   }
   if (ref.trim() === "") throw new UsageError(`not a model name: '${text}'`);
+  if (ref !== text && slash > 0) return { kind: "uri", uri: text };
   return { kind: "model", name: ref };
 }
 

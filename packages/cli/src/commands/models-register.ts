@@ -1,5 +1,6 @@
 import { stat } from "node:fs/promises";
-import { type Gyre, isModelsUri, isRunsUri, type ModelVersion } from "@gyre/sdk";
+import { fileURLToPath } from "node:url";
+import type { Gyre, ModelVersion } from "@gyre/sdk";
 import { defineCommand, TRACKING_OPTION_HELP, TRACKING_OPTIONS } from "../command.js";
 import { printJson, printLine } from "../io.js";
 import { resolveTrackingTarget, withTracking } from "../tracking-store.js";
@@ -38,9 +39,13 @@ export const modelsRegisterCommand = defineCommand({
   },
 });
 
+/** A URI's scheme; one letter is a Windows drive (`C:\\model`), not a scheme. */
+const URI_SCHEME = /^([a-z][\w+.-]+):/i;
+
 /**
- * Registry URIs are registered as they are; a local directory or ONNX file is first logged to a
- * new run (as `run.logModel` would), so the version has a run and its files live in the store.
+ * URIs are registered as they are (runs:/, models:/, mlflow-artifacts:/, s3://, ...); a local
+ * directory or ONNX file, as a path or a file: URI, is first logged to a new run (as
+ * `run.logModel` would), so the version has a run and its files live in the store.
  */
 async function registrableUri(
   gyre: Gyre,
@@ -48,16 +53,26 @@ async function registrableUri(
   name: string,
   experiment: string | undefined,
 ): Promise<string> {
-  if (isRunsUri(source) || isModelsUri(source) || /^[a-z][\w+.-]*:\/\//i.test(source)) {
+  const scheme = URI_SCHEME.exec(source)?.[1]?.toLowerCase();
+  if (scheme !== undefined && scheme !== "file") {
     if (experiment !== undefined) throw new UsageError("--experiment applies to a local SOURCE only");
     return source;
   }
-  if (!(await stat(source).catch(() => undefined))) {
+  const path = scheme === "file" ? localPath(source) : source;
+  if (!(await stat(path).catch(() => undefined))) {
     throw new UsageError(
       `SOURCE must be runs:/…, models:/…, or an existing model directory or ONNX file, got '${source}'`,
     );
   }
-  return gyre.withRun({ experiment, name: `register ${name}` }, (run) => run.logModel(source));
+  return gyre.withRun({ experiment, name: `register ${name}` }, (run) => run.logModel(path));
+}
+
+function localPath(fileUri: string): string {
+  try {
+    return fileURLToPath(fileUri);
+  } catch (error) {
+    throw new UsageError(`SOURCE '${fileUri}' is not a local file: ${(error as Error).message}`);
+  }
 }
 
 function registeredLine(version: ModelVersion): string {

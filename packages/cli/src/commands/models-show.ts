@@ -32,6 +32,10 @@ async function lookUp(gyre: Gyre, ref: ModelRef): Promise<Shown> {
       return { model_version: await gyre.getModelVersion(ref.name, ref.version) };
     case "alias":
       return { model_version: await gyre.getModelVersionByAlias(ref.name, ref.alias) };
+    case "uri": {
+      const { name, version } = await gyre.resolveModel(ref.uri);
+      return { model_version: await gyre.getModelVersion(name, version) };
+    }
     case "model": {
       // The model first: an unknown name is its RESOURCE_DOES_NOT_EXIST, not an empty version list.
       const model = await gyre.getRegisteredModel(ref.name);

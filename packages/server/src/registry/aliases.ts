@@ -1,6 +1,7 @@
 import { appendAudit } from "./audit.js";
 import {
   type Actor,
+  isLatestAlias,
   lockVersion,
   type RegistryContext,
   type Req,
@@ -85,9 +86,12 @@ export class AliasService {
     return {};
   }
 
-  /** An unknown alias is 400 INVALID_PARAMETER_VALUE, not 404: what MLflow answers. */
+  /**
+   * An unknown alias is 400 INVALID_PARAMETER_VALUE, not 404: what MLflow answers. The reserved
+   * `latest` names the newest live version (MLflow 3), so models:/name@latest loads.
+   */
   async getModelVersionByAlias(req: Req<"getModelVersionByAlias">): Promise<Res<"getModelVersionByAlias">> {
-    validateAlias(req.alias);
+    if (!isLatestAlias(req.alias)) validateAlias(req.alias);
     const row = await this.uris.resolveVersion({ kind: "alias", name: req.name, alias: req.alias });
     const [version] = await materializeVersions(this.ctx.db, [row]);
     return { model_version: version! };

@@ -60,6 +60,9 @@ export function parseVersion(raw: string): number {
 const ALIAS_CHARS = /^[\p{L}\p{N}_-]*$/u;
 const VERSION_ALIAS = /^[vV]\d+$/;
 
+/** `latest` (any case) cannot be set, but reads resolve it to the newest live version, as MLflow 3 does. */
+export const isLatestAlias = (alias: string) => alias.toLowerCase() === "latest";
+
 /** Alias names: word characters and dashes, ≤ 255, not `latest` nor `v<digits>` (reserved). */
 export function validateAlias(alias: string): void {
   if (alias === "") throw invalidParameter("Registered model alias name cannot be empty.");
@@ -69,7 +72,7 @@ export function validateAlias(alias: string): void {
     );
   }
   validateLength("Registered model alias name", alias, LIMITS.modelAliasLength);
-  if (alias.toLowerCase() === "latest") {
+  if (isLatestAlias(alias)) {
     throw invalidParameter("'latest' alias name (case insensitive) is reserved.");
   }
   if (VERSION_ALIAS.test(alias)) throw invalidParameter(`Version alias name '${alias}' is reserved.`);

@@ -5,6 +5,7 @@ import { runArtifactUri as artifactRootOf } from "../tracking/runs.js";
 import {
   canonicalStage,
   type Db,
+  isLatestAlias,
   modelNotFound,
   type RegistryContext,
   type Req,
@@ -96,9 +97,14 @@ export function parseRunsUri(uri: string): RunsUri {
 export class ModelUriResolver {
   constructor(private readonly ctx: RegistryContext) {}
 
-  /** The live version a models:/ URI names (an unknown alias is 400, as MLflow answers). */
+  /**
+   * The live version a models:/ URI names (an unknown alias is 400, as MLflow answers); `@latest`
+   * is `/latest`, as MLflow 3 reads it.
+   */
   async resolveVersion(uri: string | ModelUri, db: Db = this.ctx.db): Promise<ModelVersionsTable> {
-    const parsed = typeof uri === "string" ? parseModelUri(uri) : uri;
+    let parsed = typeof uri === "string" ? parseModelUri(uri) : uri;
+    if (parsed.kind === "alias" && isLatestAlias(parsed.alias))
+      parsed = { kind: "latest", name: parsed.name };
     switch (parsed.kind) {
       case "version":
         return requireVersion(db, parsed.name, parsed.version);

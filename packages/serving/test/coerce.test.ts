@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fromText } from "../src/runtime/coerce.js";
+import { fromText, putFor } from "../src/runtime/coerce.js";
 
 describe("CSV cells read as pandas reads them", () => {
   it("turns pandas' default missing-value texts into a missing float", () => {
@@ -16,5 +16,14 @@ describe("CSV cells read as pandas reads them", () => {
     expect(fromText("float64", "nA")).toBe("nA");
     expect(fromText("int64", "NA")).toBe("NA");
     expect(fromText("string", "NA")).toBe("NA");
+  });
+});
+
+describe("string values", () => {
+  it("refuses a string holding NUL, which onnxruntime would cut short", () => {
+    const put = putFor("string", "string");
+    const target = ["", ""];
+    expect([put(target, 0, "a b"), put(target, 1, "a\0b")]).toEqual([true, false]);
+    expect(target).toEqual(["a b", ""]);
   });
 });

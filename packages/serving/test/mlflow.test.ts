@@ -116,6 +116,14 @@ describe("MLflow scoring: errors", () => {
     expect((list.body as { message: string }).message).toMatch(
       /^Invalid input\. The input must be a JSON dictionary .*Received a list\./,
     );
+    const signature = await invocations({ signature_name: "serving_default", instances: [LOGREG_ROWS.a] });
+    expect([signature.status, signature.body]).toEqual([
+      400,
+      {
+        error_code: "BAD_REQUEST",
+        message: 'Failed to parse data as TF serving input. "signature_name" is currently not supported',
+      },
+    ]);
     const json = await invocations("{oops");
     expect(json.status).toBe(400);
     expect((json.body as { message: string }).message).toMatch(
@@ -166,6 +174,20 @@ describe("MLflow scoring: answers by signature", () => {
       predictions: { probability: [[p(LOGREG_LOGITS.b)]] },
       request_id: expect.any(String),
     });
+    const rows = await call(app, "POST", "/invocations", { instances: [{ input: LOGREG_ROWS.b }] });
+    expect([rows.status, rows.body]).toEqual([
+      200,
+      { predictions: { probability: [[p(LOGREG_LOGITS.b)]] }, request_id: expect.any(String) },
+    ]);
+    // One CSV value is not a 20-value row: refused, never padded with zeros.
+    const csv = await call(app, "POST", "/invocations", "input\n1\n", { "content-type": "text/csv" });
+    expect([csv.status, csv.body]).toEqual([
+      400,
+      {
+        error_code: "INVALID_PARAMETER_VALUE",
+        message: "Invalid value \"1\" for input 'input' at row 0: expected float32 [-1, 20].",
+      },
+    ]);
     const wrong = await call(app, "POST", "/invocations", { inputs: [LOGREG_ROWS.a.slice(2)] });
     expect(wrong.body).toEqual({
       error_code: "INVALID_PARAMETER_VALUE",

@@ -34,6 +34,25 @@ describe("KServe V1", () => {
     });
   });
 
+  it("takes TF Serving's named rows for a tensor model: each instance maps the input to its row", async () => {
+    const r = await call(served.app, "POST", "/v1/models/logreg:predict", {
+      instances: [{ input: LOGREG_ROWS.a }, { input: LOGREG_ROWS.b }],
+    });
+    expect([r.status, r.body]).toEqual([
+      200,
+      { predictions: [[p(LOGREG_LOGITS.a)], [p(LOGREG_LOGITS.b)]], request_id: r.headers["x-request-id"] },
+    ]);
+    const short = await call(served.app, "POST", "/v1/models/logreg:predict", {
+      instances: [{ input: LOGREG_ROWS.a.slice(1) }],
+    });
+    expect([short.status, short.body]).toEqual([
+      400,
+      {
+        error: `Invalid value ${JSON.stringify(LOGREG_ROWS.a.slice(1)).slice(0, 57)}... for input 'input' at row 0: expected float32 [-1, 20].`,
+      },
+    ]);
+  });
+
   it("reports readiness and answers errors as {error}", async () => {
     expect((await call(served.app, "GET", "/v1/models/logreg")).body).toEqual({
       name: "logreg",

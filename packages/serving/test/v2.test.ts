@@ -226,6 +226,11 @@ describe("inference", () => {
         { inputs: [{ ...input([LOGREG_ROWS.a]), datatype: "FP42" }] },
         "Input 'input' has the unknown datatype 'FP42'.",
       ],
+      [{ inputs: [input([LOGREG_ROWS.a]), input([LOGREG_ROWS.b])] }, "Duplicate input 'input'."],
+      [
+        { inputs: [input([LOGREG_ROWS.a], { shape: [1e11, 20] })] },
+        "Input 'input' has 20 values (or is nested otherwise than its shape); its shape [100000000000, 20] needs 2000000000000.",
+      ],
       [{ inputs: [] }, "Invalid inference request: inputs: Too small: expected array to have >=1 items"],
       [
         { inputs: [{ name: "input", datatype: "FP32", data: [] }] },

@@ -156,10 +156,14 @@ export interface Table {
   readonly text?: boolean;
 }
 
-/** Which field each table column feeds, and at which element of the field's row. */
+/**
+ * Which field each table column feeds: one element of the field's row, or (`whole`) the whole
+ * row, each cell holding it nested as the field's row shape (TF Serving's named rows).
+ */
 interface ColumnTarget {
   readonly field: Field;
   readonly element: number;
+  readonly whole?: boolean;
 }
 
 function tableTargets(schema: InputSchema, table: Table): ColumnTarget[] {
@@ -180,7 +184,7 @@ function tableTargets(schema: InputSchema, table: Table): ColumnTarget[] {
     }
     return Array.from({ length: width }, (_, element) => ({ field: single, element }));
   }
-  if (!scalarFields && !(single && table.width === 1)) {
+  if (!scalarFields && table.columns === undefined && !(single && table.width === 1)) {
     throw invalid(
       `This model takes tensor inputs (${schema.fields.map((f) => `${f.name}: ${describeField(f)}`).join("; ")}); send them as tensors, not as a table.`,
     );
@@ -191,7 +195,7 @@ function tableTargets(schema: InputSchema, table: Table): ColumnTarget[] {
         `Got ${table.width} unnamed columns; the model takes ${schema.fields.length} (${listNames(schema.fields.map((f) => f.name))}).`,
       );
     }
-    return schema.fields.map((field) => ({ field, element: 0 }));
+    return schema.fields.map((field) => ({ field, element: 0, whole: field.rowShape.length > 0 }));
   }
   const seen = new Set<string>();
   const targets = table.columns.map((name) => {
@@ -199,7 +203,7 @@ function tableTargets(schema: InputSchema, table: Table): ColumnTarget[] {
     if (!field) throw unknownName(schema, name);
     if (seen.has(name)) throw invalid(`Duplicate ${field.label}.`);
     seen.add(name);
-    return { field, element: 0 };
+    return { field, element: 0, whole: field.rowShape.length > 0 };
   });
   for (const field of schema.fields) if (!seen.has(field.name)) throw missingField(field);
   return targets;
@@ -209,16 +213,30 @@ export function tableToBatch(schema: InputSchema, table: Table): InputBatch {
   if (table.rows === 0) throw invalid("The input has no rows.");
   const targets = tableTargets(schema, table);
   const batch = schema.allocate(table.rows);
-  targets.forEach(({ field, element }, c) => {
+  targets.forEach(({ field, element, whole }, c) => {
     const target = batch.data[field.feed]!;
     const stride = schema.rowSize(batch, field.feed);
+    const put = (index: number, raw: unknown, r: number) => {
+      const value = table.text && typeof raw === "string" ? fromText(field.type, raw) : raw;
+      if (!field.put(target, index, value)) throw badValue(field, raw, ` at row ${r}`);
+    };
+    const rowShape = whole ? batch.rowShapes[field.feed]! : [];
     for (let r = 0; r < table.rows; r++) {
       const raw = table.cell(r, c);
       if (raw === undefined) throw invalid(`Missing value for ${field.label} at row ${r}.`);
-      const value = table.text && typeof raw === "string" ? fromText(field.type, raw) : raw;
-      if (!field.put(target, r * stride + field.offset + element, value)) {
-        throw badValue(field, raw, ` at row ${r}`);
+      const start = r * stride + field.offset + element;
+      // A lone value still fills a one-element row; a whole row must come nested as its shape.
+      if (!whole || (!Array.isArray(raw) && product(rowShape) === 1)) {
+        put(start, raw, r);
+        continue;
       }
+      const cells = Array.isArray(raw) ? flatten(raw, rowShape) : undefined;
+      if (!cells) {
+        throw invalid(
+          `Invalid value ${preview(raw)} for ${field.label} at row ${r}: expected ${describeField(field)}.`,
+        );
+      }
+      for (const [e, cell] of cells.entries()) put(start + e, cell, r);
     }
   });
   return batch;

@@ -138,10 +138,15 @@ export function decodeMlflowJson(schema: InputSchema, body: unknown): MlflowInpu
         .join(", ")}]. ${SCORING_PROTOCOL_CHANGE_INFO}`,
     );
   }
+  const format = formats[0]!;
+  if ((format === "instances" || format === "inputs") && "signature_name" in body) {
+    // MLflow's own refusal: TF Serving clients that pick a signature would otherwise be served
+    // by whatever the model's only signature is, silently.
+    throw badRequest('Failed to parse data as TF serving input. "signature_name" is currently not supported');
+  }
   const parsed = mlflowInvocationRequest.safeParse(body);
   if (!parsed.success) throw invalid(`Invalid input. ${describeIssues(parsed.error)}`);
   const request = parsed.data;
-  const format = formats[0]!;
   switch (format) {
     case "dataframe_split": {
       const split = request.dataframe_split!;

@@ -1,6 +1,6 @@
 import { GyreError } from "@gyre/core";
 import { familyOf, fromV2Datatype, type TensorData, v2Datatype } from "../runtime/dtypes.js";
-import type { GraphValue, InputBatch, InputSchema } from "../runtime/input-schema.js";
+import type { Field, GraphValue, InputBatch, InputSchema } from "../runtime/input-schema.js";
 import type { Prediction } from "../runtime/predictor.js";
 import { decodeBinaryTensor, encodeBinaryTensor } from "./binary-tensors.js";
 import type { V2InferenceRequest, V2ModelMetadata } from "./contracts.js";
@@ -153,9 +153,13 @@ export function decodeV2Inputs(
 
   const rowShapes: (readonly number[])[] = schema.feeds.map((f) => f.rowShape);
   let rows: number | undefined;
-  const fields = request.inputs.map((input) => {
+  const fields: Field[] = [];
+  const values: ArrayLike<unknown>[] = [];
+  for (const input of request.inputs) {
     const field = schema.field(input.name);
     if (!field) throw unknownName(schema, input.name);
+    // Two tensors for one input: no rule says which to feed, so neither is.
+    if (fields.includes(field)) throw invalid(`Duplicate ${field.label}.`);
     checkDatatype(input, field);
     if (input.shape.length === 0)
       throw invalid(`Input '${input.name}' has shape []; the model expects [-1, ...] with the batch first.`);
@@ -167,21 +171,26 @@ export function decodeV2Inputs(
     }
     rows = input.shape[0]!;
     rowShapes[field.feed] = input.shape.slice(1);
-    return field;
-  });
+    fields.push(field);
+    // Read before allocating: a shape the data does not fill must not size the batch.
+    values.push(valuesOf(input, segments.get(input)));
+  }
   for (const field of schema.fields) if (!fields.includes(field)) throw missingField(field);
   if (!rows) throw invalid("The request has no rows (the first dimension of every input is 0).");
   const batch = schema.allocate(rows, rowShapes);
   request.inputs.forEach((input, i) => {
     const field = fields[i]!;
-    const values = valuesOf(input, segments.get(input));
     const feed = schema.feeds[field.feed]!;
     // The binary fast path: bytes already of the feed's type go in with one copy.
-    if (!Array.isArray(values) && fromV2Datatype(input.datatype) === feed.type && feed.type === field.type) {
-      (batch.data[field.feed] as unknown as { set(source: unknown): void }).set(values);
+    if (
+      !Array.isArray(values[i]) &&
+      fromV2Datatype(input.datatype) === feed.type &&
+      feed.type === field.type
+    ) {
+      (batch.data[field.feed] as unknown as { set(source: unknown): void }).set(values[i]);
       return;
     }
-    writeFlat(schema, batch, field, values);
+    writeFlat(schema, batch, field, values[i]!);
   });
   return batch;
 }

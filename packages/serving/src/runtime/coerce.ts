@@ -34,7 +34,8 @@ function acceptor(fieldType: ElementType): Accept {
     case "bool":
       return (v) => (typeof v === "boolean" ? (v ? 1 : 0) : v === 0 || v === 1 ? v : undefined);
     case "string":
-      return (v) => (typeof v === "string" ? v : undefined);
+      // onnxruntime-node cuts a string at its first NUL: refuse it rather than score "a" for "a\0b".
+      return (v) => (typeof v === "string" && !v.includes("\0") ? v : undefined);
   }
 }
 

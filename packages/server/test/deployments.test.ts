@@ -388,6 +388,22 @@ describe.each(backends)("deployments on $name", (backend) => {
     });
     expect(update.status).toBe(400);
     expect(update.body.message).toContain("'arms'");
+    // create's shape sent to update, and an update that changes nothing: refused, not a new revision.
+    const createShaped = await call("POST", `${API}/update`, {
+      name: "canary",
+      spec: { arms: [{ model_uri: "models:/churn/1", weight: 1 }] },
+    });
+    expect([createShaped.status, createShaped.body.error_code]).toEqual([400, "INVALID_PARAMETER_VALUE"]);
+    expect(createShaped.body.message).toContain('Unrecognized key: "spec"');
+    const unchanged = await call("POST", `${API}/update`, { name: "canary" });
+    expect([unchanged.status, unchanged.body]).toEqual([
+      400,
+      {
+        error_code: "INVALID_PARAMETER_VALUE",
+        message:
+          'Invalid value {"name":"canary"} for parameter \'(request body)\' supplied: give at least one of arms, shadows or sticky_header to change. See the API docs for more information about request parameters.',
+      },
+    ]);
     const shadowed = await call("POST", `${API}/update`, {
       name: "canary",
       shadows: [{ model_name: "churn", version: "1", percent: 10 }],

@@ -165,8 +165,10 @@ export const updateDeployment = defineRoute({
   tag: TAG,
   summary:
     "Change arms, weights, shadows or the sticky header (fields left out are kept); new versions are warmed before the switch, so no request fails.",
+  // Strict, and something must change: a body shaped like create's ({spec: {...}}) would
+  // otherwise be read as "change nothing" and still record a revision.
   request: z
-    .object({
+    .strictObject({
       ...name,
       arms: armsSchema.optional(),
       shadows: shadowsSchema.optional(),
@@ -176,6 +178,13 @@ export const updateDeployment = defineRoute({
     })
     .superRefine((req, ctx) => {
       if (req.arms) positiveWeights(req.arms, ctx, ["arms"]);
+      if (req.arms === undefined && req.shadows === undefined && req.sticky_header === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [],
+          message: "give at least one of arms, shadows or sticky_header to change",
+        });
+      }
     }),
   response: z.object({ deployment: Deployment }),
 });

@@ -4,6 +4,7 @@ import { register } from "node:module";
 import { extname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { GyreError } from "@gyre/core";
+import type { AllowedDirectories } from "@gyre/core/paths";
 import { isPipeline, type PipelineDef } from "./definition.js";
 
 export interface LoadedPipeline {
@@ -18,9 +19,22 @@ let typescriptHooks = false;
 /**
  * Imports a pipeline module (.js, .mjs, or .ts/.mts through the TypeScript hooks) and picks its
  * pipeline: the one named `name`, else the only one it exports (default export or named).
+ * `allowed`: a scheduler's or worker's `--allowed-modules`. Triggers and queued steps name their
+ * module, and importing runs it: without a bound, anyone who can create a trigger through the API
+ * chooses which file the scheduler runs.
  */
-export async function loadPipelineModule(file: string, name?: string): Promise<LoadedPipeline> {
+export async function loadPipelineModule(
+  file: string,
+  name?: string,
+  allowed?: AllowedDirectories,
+): Promise<LoadedPipeline> {
   const module = resolve(file);
+  if (allowed && !(await allowed.contain(module))) {
+    throw new GyreError(
+      "PERMISSION_DENIED",
+      `Pipeline module '${file}' is outside the directories this process imports pipelines from (--allowed-modules ${allowed.configured.join(",")}).`,
+    );
+  }
   const info = await stat(module).catch(() => undefined);
   if (!info?.isFile()) {
     throw new GyreError("RESOURCE_DOES_NOT_EXIST", `Pipeline module '${file}' does not exist.`);

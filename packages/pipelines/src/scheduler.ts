@@ -1,4 +1,5 @@
 import type { pipelines } from "@gyre/core";
+import type { AllowedDirectories } from "@gyre/core/paths";
 import { Gyre, PipelinesClient } from "@gyre/sdk";
 import { type PipelineResult, runPipeline } from "./engine.js";
 import { type Executor, errorText } from "./executor.js";
@@ -20,6 +21,8 @@ export interface SchedulerOptions {
   pollMs?: number;
   onEvent?: (event: SchedulerEvent) => void;
   now?: () => number;
+  /** Where triggers' modules must lie (`--allowed-modules`); default anywhere. */
+  allowedModules?: AllowedDirectories;
 }
 
 /**
@@ -112,7 +115,11 @@ export class Scheduler {
     trigger: pipelines.PipelineTrigger,
     run: pipelines.PipelineRun,
   ): Promise<PipelineResult> {
-    const { def, module } = await loadPipelineModule(trigger.module, trigger.pipeline);
+    const { def, module } = await loadPipelineModule(
+      trigger.module,
+      trigger.pipeline,
+      this.options.allowedModules,
+    );
     const declared = new Set(def.params.map((p) => p.name));
     const params = Object.fromEntries(Object.entries(run.params).filter(([name]) => declared.has(name)));
     const executor = await this.options.executorFor(trigger.executor);

@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import type { AllowedDirectories } from "@gyre/core/paths";
 import { Gyre, PipelinesClient } from "@gyre/sdk";
 import type PgBoss from "pg-boss";
 import { withTimeout } from "./attempts.js";
@@ -22,6 +23,8 @@ export interface WorkerOptions extends QueueOptions {
   report?: (line: string) => void;
   /** How often a running step's job is checked for cancellation; default 1000 ms. */
   cancelPollMs?: number;
+  /** Where jobs' modules must lie (`--allowed-modules`); default anywhere. */
+  allowedModules?: AllowedDirectories;
 }
 
 /**
@@ -63,7 +66,7 @@ export class PipelineWorker {
     const key = `${job.module}\n${job.pipeline}`;
     let loaded = this.modules.get(key);
     if (!loaded) {
-      loaded = loadPipelineModule(job.module, job.pipeline).then((l) => l.def);
+      loaded = loadPipelineModule(job.module, job.pipeline, this.options.allowedModules).then((l) => l.def);
       loaded.catch(() => this.modules.delete(key));
       this.modules.set(key, loaded);
     }

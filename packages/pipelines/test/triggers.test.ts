@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { registry } from "@gyre/core";
+import { AllowedDirectories } from "@gyre/core/paths";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { availableBackends } from "../../server/test/support/backends.js";
@@ -147,6 +148,35 @@ describe.each(backends)("triggers and schedules ($name)", (backend) => {
     expect((await seenBy(fired[0] ?? "")).time).toBe(new Date(expected).toISOString());
     expect(await racedTicks(schedulers(() => later))).toEqual([]);
     expect(await racedTicks(schedulers(() => expected + 5 * 60_000))).toHaveLength(1);
+  });
+
+  it("with --allowed-modules, runs a trigger's module from inside and fails one outside without importing it", async () => {
+    const inside = await AllowedDirectories.of([dirname(MODULE)], "allowed");
+    const elsewhere = await AllowedDirectories.of([work], "allowed");
+    const trigger = await createTrigger(t.gyre, {
+      name: "confined",
+      module: MODULE,
+      spec: { kind: "cron", cron: "*/5 * * * *" },
+    });
+    const at = (minutes: number) => () => trigger.cursor + minutes * 60_000;
+    const scheduler = (allowedModules: AllowedDirectories, now: () => number) =>
+      new Scheduler({ trackingUri: t.uri, executorFor: () => executor, now, allowedModules });
+
+    const refused = scheduler(elsewhere, at(6));
+    const [failedId] = await refused.tick();
+    await refused.idle();
+    const failed = await t.store.getRun(failedId ?? "");
+    expect([failed.status, failed.error]).toEqual([
+      "FAILED",
+      `Pipeline module '${MODULE}' is outside the directories this process imports pipelines from (--allowed-modules ${work}).`,
+    ]);
+    expect(failed.steps.every((s) => s.status === "PENDING")).toBe(true);
+
+    const allowed = scheduler(inside, at(11));
+    const [okId] = await allowed.tick();
+    await allowed.idle();
+    expect((await t.store.getRun(okId ?? "")).status).toBe("SUCCEEDED");
+    await t.store.deleteTrigger("confined");
   });
 
   it("rejects bad triggers before storing them, naming the field", async () => {

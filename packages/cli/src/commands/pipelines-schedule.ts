@@ -7,6 +7,7 @@ import { formatTimestamp } from "../format/values.js";
 import { printJson, printLine } from "../io.js";
 import { resolveTrackingTarget, withTracking } from "../tracking-store.js";
 import { UsageError } from "../usage-error.js";
+import { ALLOWED_MODULES_HELP, allowedModulesFlag } from "./allowed-modules.js";
 import { executorFromFlags, parseParamFlags } from "./pipelines-run.js";
 import { withTrackingServer } from "./pipelines-tracking.js";
 
@@ -187,14 +188,17 @@ export const pipelinesSchedulerCommand = defineCommand({
     "queue-uri": { type: "string" },
     "max-parallel": { type: "string" },
     "tracking-uri": { type: "string" },
+    "allowed-modules": { type: "string" },
   },
   optionHelp: [
     ["--poll-seconds S", "Time between polls (default: 5)"],
     ["--queue-uri URI", "postgresql://… for triggers with --executor postgres (default: $GYRE_QUEUE_URI)"],
     ["--max-parallel N", "CPU budget of the local executor (default: the cores)"],
     ["--tracking-uri URI", TRACKING_OPTION_HELP[0][1]],
+    ALLOWED_MODULES_HELP,
   ],
   async run({ values }, context) {
+    const allowedModules = await allowedModulesFlag(values["allowed-modules"]);
     const pollSeconds = values["poll-seconds"] === undefined ? 5 : Number(values["poll-seconds"]);
     if (!(pollSeconds >= 0.1 && pollSeconds <= 86_400)) {
       throw new UsageError(
@@ -237,6 +241,7 @@ export const pipelinesSchedulerCommand = defineCommand({
         executorFor,
         pollMs: pollSeconds * 1000,
         onEvent: report,
+        ...(allowedModules ? { allowedModules } : {}),
       });
       scheduler.start();
       printLine(context.stdout, `Scheduler polling triggers every ${pollSeconds} s. Ctrl+C stops it.`);

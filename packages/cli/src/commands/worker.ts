@@ -2,6 +2,7 @@ import { defineCommand, integerFlag } from "../command.js";
 import { redactCredentials } from "../format/redact.js";
 import { printLine } from "../io.js";
 import { UsageError } from "../usage-error.js";
+import { ALLOWED_MODULES_HELP, allowedModulesFlag } from "./allowed-modules.js";
 
 export const workerCommand = defineCommand({
   words: ["worker"],
@@ -15,6 +16,7 @@ export const workerCommand = defineCommand({
     "poll-seconds": { type: "string" },
     "maintenance-seconds": { type: "string" },
     quiet: { type: "boolean", short: "q" },
+    "allowed-modules": { type: "string" },
   },
   optionHelp: [
     ["--queue-uri URI", "postgresql://… of the job queue (default: $GYRE_QUEUE_URI)"],
@@ -25,6 +27,7 @@ export const workerCommand = defineCommand({
     ["--poll-seconds S", "How often an idle worker asks for work, at least 0.5 (default: 1)"],
     ["--maintenance-seconds S", "How often jobs of dead workers are failed over (default: 10)"],
     ["-q, --quiet", "Do not print step attempts and log lines"],
+    ALLOWED_MODULES_HELP,
   ],
   async run({ values }, context) {
     const queueUri = values["queue-uri"] ?? context.env.GYRE_QUEUE_URI;
@@ -44,6 +47,7 @@ export const workerCommand = defineCommand({
         `--poll-seconds must be a number from 0.5 to 3600, got '${values["poll-seconds"]}'`,
       );
     }
+    const allowedModules = await allowedModulesFlag(values["allowed-modules"]);
     const shutdown = context.untilShutdown();
     const { PipelineWorker } = await import("@gyre/pipelines");
     const worker = await PipelineWorker.start({
@@ -56,6 +60,7 @@ export const workerCommand = defineCommand({
       trackingUri,
       env: context.env,
       report: values.quiet ? undefined : (line) => printLine(context.stdout, line),
+      ...(allowedModules ? { allowedModules } : {}),
     });
     printLine(
       context.stdout,

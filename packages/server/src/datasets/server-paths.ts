@@ -1,6 +1,6 @@
-import { realpath } from "node:fs/promises";
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { isAbsolute } from "node:path";
 import { GyreError, invalidParameter } from "@gyre/core";
+import { AllowedDirectories } from "@gyre/core/paths";
 import { type DataFile, listDataFiles } from "@gyre/data";
 
 /**
@@ -13,36 +13,15 @@ import { type DataFile, listDataFiles } from "@gyre/data";
  * files as a dataset or overwrite them with a join's output.
  */
 export class ServerPaths {
-  private constructor(
-    /** Real paths of the allowed directories; undefined allows any path. */
-    private readonly roots: readonly string[] | undefined,
-    /** The directories as configured, for messages. */
-    private readonly configured: readonly string[],
-  ) {}
+  /** @param allowed undefined allows any absolute path. */
+  private constructor(private readonly allowed: AllowedDirectories | undefined) {}
 
-  /** Any absolute path. */
   static unrestricted(): ServerPaths {
-    return new ServerPaths(undefined, []);
+    return new ServerPaths(undefined);
   }
 
-  /** Only paths inside `directories`, each of which must exist (a typo would refuse everything). */
   static async within(directories: readonly string[]): Promise<ServerPaths> {
-    const roots: string[] = [];
-    for (const directory of directories) {
-      if (!isAbsolute(directory)) {
-        throw invalidParameter(`allowed path '${directory}' must be absolute.`);
-      }
-      roots.push(
-        await realpath(directory).catch(() => {
-          throw invalidParameter(`allowed path '${directory}' does not exist.`);
-        }),
-      );
-    }
-    return new ServerPaths(roots, directories);
-  }
-
-  get restricted(): boolean {
-    return this.roots !== undefined;
+    return new ServerPaths(await AllowedDirectories.of(directories, "allowed path"));
   }
 
   /** The data files at a path a request names for the server to read. */
@@ -64,35 +43,13 @@ export class ServerPaths {
     if (!isAbsolute(path)) {
       throw invalidParameter(`${field} '${path}' must be absolute (the server ${access}s it).`);
     }
-    if (this.roots === undefined) return path;
-    const real = await realPathOf(resolve(path));
-    if (!this.roots.some((root) => real === root || isInside(real, root))) {
-      throw new GyreError(
-        "PERMISSION_DENIED",
-        this.configured.length === 0
-          ? `${field} '${path}': this server takes no paths of its own in requests (--allowed-paths is empty); upload the files instead.`
-          : `${field} '${path}' is outside the directories this server may ${access} for requests (--allowed-paths ${this.configured.join(",")}).`,
-      );
-    }
-    return path;
-  }
-}
-
-function isInside(path: string, root: string): boolean {
-  const rest = relative(root, path);
-  return rest !== "" && !rest.startsWith(`..${sep}`) && rest !== ".." && !isAbsolute(rest);
-}
-
-/**
- * The path with every symbolic link resolved: of the path itself when it exists, else of its
- * nearest existing ancestor with the missing rest appended (an output file not written yet).
- */
-async function realPathOf(path: string): Promise<string> {
-  try {
-    return await realpath(path);
-  } catch {
-    const parent = dirname(path);
-    if (parent === path) return path;
-    return join(await realPathOf(parent), basename(path));
+    const allowed = this.allowed;
+    if (allowed === undefined || (await allowed.contain(path))) return path;
+    throw new GyreError(
+      "PERMISSION_DENIED",
+      allowed.configured.length === 0
+        ? `${field} '${path}': this server takes no paths of its own in requests (--allowed-paths is empty); upload the files instead.`
+        : `${field} '${path}' is outside the directories this server may ${access} for requests (--allowed-paths ${allowed.configured.join(",")}).`,
+    );
   }
 }

@@ -338,5 +338,19 @@ describe("gyre predict errors", () => {
       1,
       `error: No such input file: ${join(work, "none.csv")} [RESOURCE_DOES_NOT_EXIST]\n`,
     ]);
+    const empty = join(work, "empty.csv");
+    writeFileSync(empty, "");
+    const refused = await remote(
+      "predict",
+      "models:/churn/1",
+      "--input",
+      empty,
+      "--output",
+      join(work, "y.csv"),
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      `error: --input ${empty} is empty (0 bytes): it needs at least a header or a schema`,
+    );
   });
 });

@@ -38,8 +38,15 @@ export const predictCommand = defineCommand({
     const output = dataFile("--output", values.output);
     if (input.path === output.path) throw new UsageError("--output must not be the --input file");
     const batchRows = integerFlag("batch-rows", values["batch-rows"], 1, 10_000_000) ?? DEFAULT_BATCH_ROWS;
-    if (!(await stat(input.path).catch(() => undefined))?.isFile()) {
+    const inputInfo = await stat(input.path).catch(() => undefined);
+    if (!inputInfo?.isFile()) {
       throw new GyreError("RESOURCE_DOES_NOT_EXIST", `No such input file: ${input.path}`);
+    }
+    // DuckDB would read a 0-byte file as one made-up column and report that column as the problem.
+    if (inputInfo.size === 0) {
+      throw new UsageError(
+        `--input ${input.path} is empty (0 bytes): it needs at least a header or a schema`,
+      );
     }
     const progress = new Progress(stderrSink(context.stderr));
     const target = resolveTrackingTarget(values["tracking-uri"], context.env);

@@ -1321,6 +1321,12 @@ describe("validation messages name the field and the rule", () => {
   });
 
   it("an unknown route is a JSON 404 ENDPOINT_NOT_FOUND; a known route under a wrong method is a 405 naming the right ones", async () => {
+    const badUrl = await send("GET", `${API}runs/get%ZZ?run_id=1`);
+    checkExchange("GET runs/get%ZZ", badUrl, { jsonSuccess: true });
+    expect([badUrl.status, badUrl.json]).toEqual([
+      400,
+      { error_code: "BAD_REQUEST", message: `'${API}runs/get%ZZ?run_id=1' is not a valid url component` },
+    ]);
     const unknown = await send("GET", `${API}runs/nope`);
     checkExchange("GET runs/nope", unknown, { jsonSuccess: true });
     expect([unknown.status, unknown.json]).toEqual([

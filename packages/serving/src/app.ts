@@ -1,6 +1,12 @@
 import { createServer } from "node:http";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from "fastify";
 import { noRoute } from "./protocols/http.js";
+import { requestIdOf } from "./protocols/observe.js";
 import { registerServingRoutes, type ServingRoutesOptions } from "./protocols/routes.js";
 import { v2FastPath } from "./protocols/v2-fast-path.js";
 
@@ -17,6 +23,12 @@ const KEEP_ALIVE_MS = 65_000;
  * Plain V2 inference requests arriving over the network take a raw node:http fast path ahead of
  * Fastify (`v2-fast-path.ts`) unless request logging is on; `inject` always goes through Fastify.
  */
+/** A URL that is not valid percent-encoding fails before routing: the protocols' {error} shape. */
+function badUrlReply(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  requestIdOf(request, reply);
+  void reply.status(400).send({ error: error.message });
+}
+
 export async function buildServingApp(options: ServingAppOptions): Promise<FastifyInstance> {
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
   const models = options.models;
@@ -34,6 +46,7 @@ export async function buildServingApp(options: ServingAppOptions): Promise<Fasti
     logger: options.logLevel ? { level: options.logLevel } : false,
     bodyLimit,
     routerOptions: { ignoreTrailingSlash: true },
+    frameworkErrors: badUrlReply,
     // Load balancers and clients keep connections open; reuse them.
     keepAliveTimeout: KEEP_ALIVE_MS,
     ...(fast

@@ -87,6 +87,11 @@ describe("health and metadata", () => {
     ]);
     const route = await call(served.app, "GET", "/v2/nothing/here");
     expect([route.status, route.body]).toEqual([404, { error: "No route for GET /v2/nothing/here" }]);
+    const badUrl = await call(served.app, "GET", "/v2/models/%ZZ/ready");
+    expect([badUrl.status, badUrl.body]).toEqual([
+      400,
+      { error: "'/v2/models/%ZZ/ready' is not a valid url component" },
+    ]);
   });
 });
 

@@ -25,7 +25,7 @@ import type { TrackingServices } from "../tracking/services.js";
 import { GYRE_VERSION, MLFLOW_API_VERSION } from "../version.js";
 import { type Handlers, registerJsonRoutes } from "./api-routes.js";
 import { registerArtifactRoutes } from "./artifact-routes.js";
-import { installErrorHandlers, writeClientError } from "./errors.js";
+import { frameworkErrorReply, installErrorHandlers, writeClientError } from "./errors.js";
 import { openApiDocument } from "./openapi.js";
 
 export interface AppOptions {
@@ -184,6 +184,7 @@ export async function buildApp(services: GyreServices, options: AppOptions): Pro
     requestTimeout: REQUEST_TIMEOUT_MS,
     routerOptions: { ignoreTrailingSlash: true },
     clientErrorHandler: writeClientError,
+    frameworkErrors: frameworkErrorReply,
     serverFactory: (handler: RequestListener) => {
       const fastPaths = [onlineFast, ...(options.fastPaths ?? [])];
       const server = createServer((request, response) => {

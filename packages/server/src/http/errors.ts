@@ -1,6 +1,6 @@
 import type { Duplex } from "node:stream";
 import { ERROR_HTTP_STATUS, type ErrorCode, GyreError } from "@gyre/core";
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { RouteMethods } from "./method-not-allowed.js";
 
 /** Fastify's own request errors, translated once into the closed error table. */
@@ -13,6 +13,19 @@ const FRAMEWORK_ERRORS: Record<string, ErrorCode> = {
   FST_ERR_BAD_URL: "BAD_REQUEST",
   FST_ERR_ASYNC_CONSTRAINT: "BAD_REQUEST",
 };
+
+/**
+ * Errors Fastify raises before any handler runs (a URL that is not valid percent-encoding): the
+ * same envelope as every other error, not Fastify's own `{error, code, statusCode}`.
+ */
+export function frameworkErrorReply(
+  error: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const code = FRAMEWORK_ERRORS[error.code] ?? "BAD_REQUEST";
+  void reply.status(ERROR_HTTP_STATUS[code]).send({ error_code: code, message: error.message });
+}
 
 /**
  * Requests too malformed for the HTTP parser (bad Content-Length, oversized headers or URL) never

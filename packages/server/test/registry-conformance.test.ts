@@ -1478,6 +1478,31 @@ describe.each(backends)("registry conformance on $name", (backend) => {
       });
       expect((await gyre("audit", { name: "au-after", version: "x" })).status).toBe(400);
     });
+
+    it("keeps a deleted model's entries, its deletion included, under the name when a new model takes it", async () => {
+      await newModel("au-reused");
+      await del("registered-models/delete", { name: "au-reused" });
+      await newModel("au-reused");
+      // A live model renamed away from a name is not that name's history: it has its own.
+      await newModel("au-moved");
+      await post("registered-models/rename", { name: "au-moved", new_name: "au-elsewhere" });
+      await newModel("au-moved");
+      const actions = async (name: string) =>
+        (await gyre("audit", { name })).body.entries.map((e: { name: string; action: string }) => [
+          e.name,
+          e.action,
+        ]);
+      expect(await actions("au-reused")).toEqual([
+        ["au-reused", "create_model"],
+        ["au-reused", "delete_model"],
+        ["au-reused", "create_model"],
+      ]);
+      expect(await actions("au-moved")).toEqual([["au-moved", "create_model"]]);
+      expect(await actions("au-elsewhere")).toEqual([
+        ["au-elsewhere", "rename_model"],
+        ["au-moved", "create_model"],
+      ]);
+    });
   });
 
   describe("the Python client's flows (spec §4.6)", () => {

@@ -62,7 +62,9 @@ function entryOf(row: Selectable<RegistryAuditTable>): AuditEntry {
 /**
  * Reads the audit log. A model's log follows it by its surrogate id, so entries written under an
  * earlier name (before a rename) stay in its history; a deleted model's log is found by the names
- * it had, and stays readable after the delete.
+ * it had, and stays readable after the delete — also once a new model takes the name, whose
+ * history then holds the earlier model's too, deletion included. A live model renamed away is
+ * not part of the old name's history: it has its own.
  */
 export class AuditService {
   constructor(private readonly ctx: RegistryContext) {}
@@ -95,21 +97,23 @@ export class AuditService {
     };
   }
 
-  /** The live model's id, else the ids of deleted models that once had this name. */
+  /** The live model's id, and the ids of deleted models that once had this name. */
   private async modelIdsOf(name: string): Promise<number[]> {
-    const live = await this.ctx.db
+    const db = this.ctx.db;
+    const live = await db
       .selectFrom("registered_models")
       .select("model_id")
       .where("name", "=", name)
       .executeTakeFirst();
-    if (live) return [Number(live.model_id)];
-    const past = await this.ctx.db
+    const deleted = await db
       .selectFrom("registry_audit")
       .select("model_id")
       .distinct()
       .where("name", "=", name)
+      .where("model_id", "not in", db.selectFrom("registered_models").select("model_id"))
       .execute();
-    if (past.length === 0) throw modelNotFound(name);
-    return past.map((r) => Number(r.model_id));
+    const ids = [...(live ? [Number(live.model_id)] : []), ...deleted.map((r) => Number(r.model_id))];
+    if (ids.length === 0) throw modelNotFound(name);
+    return ids;
   }
 }

@@ -470,6 +470,16 @@ describe.each(backends)("registry conformance on $name", (backend) => {
         status: 404,
         body: { error_code: "RESOURCE_DOES_NOT_EXIST", message: `Run with id=${"0".repeat(32)} not found` },
       });
+      // An unknown model is named before the source is looked at, as MLflow's store does.
+      expect(
+        await post("model-versions/create", { name: "mv-nobody", source: `runs:/${"0".repeat(32)}/model` }),
+      ).toEqual({
+        status: 404,
+        body: {
+          error_code: "RESOURCE_DOES_NOT_EXIST",
+          message: "Registered Model with name=mv-nobody not found",
+        },
+      });
       const otherRun = await post("model-versions/create", {
         name: "mv-runs-uri",
         source: `runs:/${runId}/model`,

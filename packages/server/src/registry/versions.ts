@@ -50,6 +50,8 @@ export class ModelVersionService {
   async createModelVersion(req: Req<"createModelVersion">, actor: Actor): Promise<Res<"createModelVersion">> {
     const tags = new Map((req.tags ?? []).map((t) => [t.key, t.value]));
     for (const [key, value] of tags) validateRegistryTag("Model version", key, value);
+    // The model first, as MLflow's store checks it: an unknown model is named before the source.
+    await requireModel(this.ctx.db, this.ctx.dialect, req.name);
     const { runId, storageLocation } = await this.resolveSource(req.source, req.run_id || undefined);
     // File I/O happens before the transaction, which then only writes rows.
     const manifest: ModelManifest = await readModelManifest(this.artifacts, storageLocation);

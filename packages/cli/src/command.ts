@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { CliContext } from "./io.js";
 import { UsageError } from "./usage-error.js";
@@ -101,6 +102,14 @@ export const TRACKING_OPTION_HELP = [
 ] as const;
 
 /** An integer flag value within bounds, or a usage error naming the flag. */
+/** A comma-separated list of directories, relative ones taken from the working directory. */
+export function directoriesFlag(value: string): string[] {
+  return value
+    .split(",")
+    .filter((d) => d !== "")
+    .map((d) => resolve(d));
+}
+
 export function integerFlag(
   flag: string,
   value: string | undefined,

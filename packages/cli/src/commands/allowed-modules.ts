@@ -1,6 +1,6 @@
-import { resolve } from "node:path";
 import { GyreError } from "@gyre/core";
 import { AllowedDirectories } from "@gyre/core/paths";
+import { directoriesFlag } from "../command.js";
 import { UsageError } from "../usage-error.js";
 
 export const ALLOWED_MODULES_HELP: [string, string] = [
@@ -11,12 +11,8 @@ export const ALLOWED_MODULES_HELP: [string, string] = [
 /** `--allowed-modules`, relative directories taken from the working directory; undefined: any. */
 export async function allowedModulesFlag(value: string | undefined): Promise<AllowedDirectories | undefined> {
   if (value === undefined) return undefined;
-  const directories = value
-    .split(",")
-    .filter((d) => d !== "")
-    .map((d) => resolve(d));
   try {
-    return await AllowedDirectories.of(directories, "--allowed-modules: directory");
+    return await AllowedDirectories.of(directoriesFlag(value), "--allowed-modules: directory");
   } catch (error) {
     throw error instanceof GyreError ? new UsageError(error.message) : error;
   }

@@ -1,7 +1,7 @@
 import cluster from "node:cluster";
 import { resolve } from "node:path";
 import type { ServerConfig } from "@gyre/server";
-import { defineCommand, integerFlag } from "../command.js";
+import { defineCommand, directoriesFlag, integerFlag } from "../command.js";
 import { redactCredentials } from "../format/redact.js";
 import { renderPairs } from "../format/table.js";
 import { printLine } from "../io.js";
@@ -91,10 +91,7 @@ export const serverCommand = defineCommand({
       ...(values["feature-repo"] ? { featureRepository: resolve(values["feature-repo"]) } : {}),
       ...(values["allowed-paths"] !== undefined
         ? {
-            allowedPaths: values["allowed-paths"]
-              .split(",")
-              .filter((d) => d !== "")
-              .map((d) => resolve(d)),
+            allowedPaths: directoriesFlag(values["allowed-paths"]),
           }
         : {}),
     });

@@ -26,12 +26,7 @@ export class ServerPaths {
 
   /** The data files at a path a request names for the server to read. */
   async files(path: string, field: string): Promise<DataFile[]> {
-    return listDataFiles(await this.readable(path, field));
-  }
-
-  /** A path a request names for the server to read, checked. */
-  async readable(path: string, field: string): Promise<string> {
-    return this.check(path, field, "read");
+    return listDataFiles(await this.check(path, field, "read"));
   }
 
   /** A path a request names for the server to write, checked; its directory may not exist yet. */

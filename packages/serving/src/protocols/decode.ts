@@ -221,12 +221,13 @@ export function tableToBatch(schema: InputSchema, table: Table): InputBatch {
       if (!field.put(target, index, value)) throw badValue(field, raw, ` at row ${r}`);
     };
     const rowShape = whole ? batch.rowShapes[field.feed]! : [];
+    const oneElement = product(rowShape) === 1;
     for (let r = 0; r < table.rows; r++) {
       const raw = table.cell(r, c);
       if (raw === undefined) throw invalid(`Missing value for ${field.label} at row ${r}.`);
       const start = r * stride + field.offset + element;
       // A lone value still fills a one-element row; a whole row must come nested as its shape.
-      if (!whole || (!Array.isArray(raw) && product(rowShape) === 1)) {
+      if (!whole || (!Array.isArray(raw) && oneElement)) {
         put(start, raw, r);
         continue;
       }
